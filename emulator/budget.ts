@@ -15,7 +15,11 @@ export class WriteBudget {
   accepted = 0;
 
   constructor(readonly cfg: WriteBudgetConfig) {
-    if (!(Number.isInteger(cfg.writes) && cfg.writes > 0) || !(cfg.seconds > 0)) {
+    const { writes, seconds } = cfg;
+    if (
+      !(Number.isInteger(writes) && writes > 0) ||
+      !(typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0)
+    ) {
       throw new Error(
         `write budget must be <writes>/<seconds> with both > 0, got ${cfg.writes}/${cfg.seconds}`,
       );
@@ -45,5 +49,8 @@ export class WriteBudget {
 export function parseWriteBudget(text: string): WriteBudgetConfig {
   const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)$/.exec(text.trim());
   if (!m) throw new Error(`--write-budget must look like <writes>/<seconds>, e.g. 3000/150; got '${text}'`);
-  return { writes: Number(m[1]), seconds: Number(m[2]) };
+  const cfg = { writes: Number(m[1]), seconds: Number(m[2]) };
+  if (!(cfg.writes > 0 && cfg.seconds > 0))
+    throw new Error(`--write-budget needs writes and seconds both above 0, e.g. 3000/150; got '${text}'`);
+  return cfg;
 }

@@ -9,6 +9,7 @@ import { compileFilter } from '../odata/filter.js';
 import { isGuid, passwordComplexEnough, referenceId, resourceName, validateWrite } from './bodies.js';
 import { carriedQuery, decodeToken, encodeToken, odataQueryString } from './paging.js';
 import { requireRole } from './permissions.js';
+import { allowedInRelation, unsupportedReference } from './relations.js';
 
 /** GET /{set}: $select, $filter, $top, $count, $orderby, $search and $skiptoken paging. */
 export function listEntities(ctx: EmulatorContext, req: GraphRequest, entity: EntityTypeDef): GraphResponse {
@@ -300,16 +301,17 @@ function withoutNulls(props: Record<string, unknown>): Record<string, unknown> {
 
 /** POST /{set} → 201 with the new object's default representation. */
 export function createEntity(ctx: EmulatorContext, req: GraphRequest, entity: EntityTypeDef): GraphResponse {
-  requireRole(req, entity.name, 'write');
+  // A read-only set (contacts) answers 405 whatever the caller's roles: the method is what is wrong.
   if (!entity.writable)
     throw new GraphHttpError(
       405,
       'Request_BadRequest',
       'Specified HTTP method is not allowed for the request target.',
     );
+  requireRole(req, entity.name, 'write');
   const { props, binds } = validateWrite(ctx, entity, req.body, 'create');
   checkRules(ctx, entity, props, undefined);
-  const refs = resolveBinds(ctx, binds, 20);
+  const refs = resolveBinds(ctx, entity, binds, 20);
   const o = ctx.store.insert(entity.name, defaults(ctx, entity, stripPassword(withoutNulls(props))));
   for (const [rel, ids] of refs)
     for (const id of ids) ctx.store.addRelation(o, rel as 'members' | 'owners', id);
@@ -329,6 +331,7 @@ export function createEntity(ctx: EmulatorContext, req: GraphRequest, entity: En
 /** `members@odata.bind` / `owners@odata.bind`: every reference must resolve, at most `max` in all. */
 function resolveBinds(
   ctx: EmulatorContext,
+  entity: EntityTypeDef,
   binds: Map<string, string[]>,
   max: number,
 ): Map<string, string[]> {
@@ -339,7 +342,9 @@ function resolveBinds(
     const ids = urls.map((u) => {
       const id = referenceId(u);
       if (!id) throw badRequest(`Invalid object identifier '${u}'.`);
-      if (!ctx.store.active(id)) throw notFound(id);
+      const target = ctx.store.active(id);
+      if (!target) throw notFound(id);
+      if (!allowedInRelation(entity, rel, target)) throw unsupportedReference(rel);
       return id;
     });
     out.set(rel, ids);
@@ -364,7 +369,7 @@ export function updateEntity(
   requireRole(req, entity.name, onlyMembers && binds.size > 0 ? 'membership' : 'write');
   const o = lookup(ctx, entity, key);
   checkRules(ctx, entity, props, o);
-  const refs = resolveBinds(ctx, binds, 20);
+  const refs = resolveBinds(ctx, entity, binds, 20);
   for (const [rel, ids] of refs) {
     const set = rel === 'members' ? o.members : o.owners;
     if (ids.some((id) => set?.has(id)) || new Set(ids).size !== ids.length) {

@@ -290,7 +290,7 @@ export function invite(ctx: EmulatorContext, req: GraphRequest): GraphResponse {
   }
   const invitation = {
     id: crypto.randomUUID(),
-    inviteRedeemUrl: `https://invitations.microsoft.com/redeem/?tenant=${ctx.tenantId}&user=${user.id}&ticket=${crypto.randomUUID()}&ver=2.0`,
+    inviteRedeemUrl: `https://invitations.microsoft.com/redeem/?tenant=${ctx.tenantId}&user=${user.id}&ticket=${crypto.randomUUID()}&lc=1033&ver=2.0`,
     invitedUserDisplayName: props.invitedUserDisplayName ?? null,
     invitedUserType: userType,
     invitedUserEmailAddress: email,

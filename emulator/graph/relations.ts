@@ -158,6 +158,7 @@ export function addReference(
   const id = refFromBody(req.body);
   const target = ctx.store.active(id);
   if (!target) throw notFound(id);
+  if (!allowedInRelation(entity, rel, target)) throw unsupportedReference(rel);
   if (rel === 'members' && target.id === owner.id) throw badRequest('A group cannot be a member of itself.');
   if (!ctx.store.addRelation(owner, rel, target.id)) {
     throw badRequest(
@@ -166,6 +167,15 @@ export function addReference(
   }
   return { status: 204 };
 }
+
+/** Whether the relation's type constraint (owners: users and service principals) admits the object. */
+export function allowedInRelation(entity: EntityTypeDef, rel: string, target: DirObject): boolean {
+  const nav = entity.navigation.find((n) => n.name === rel);
+  return !nav?.derivedTypes || nav.derivedTypes.includes(target.type);
+}
+
+export const unsupportedReference = (rel: string) =>
+  badRequest(`Unsupported referenced-object resource identifier for link property '${rel}'.`);
 
 /** DELETE /groups/{id}/members/{memberId}/$ref → 204; a non-member is 404 (or 400, configurable). */
 export function removeReference(

@@ -62,20 +62,51 @@ export function configOf(ctx: EmulatorContext) {
   return { faults: ctx.faults.config, behaviour: ctx.behaviour, writeBudget: ctx.budget?.cfg ?? null };
 }
 
+/**
+ * Applies a config patch all-or-nothing: every part is validated before anything changes, and unknown
+ * keys are refused (a misspelt rate would otherwise be accepted and silently do nothing).
+ */
 export function applyConfig(
   ctx: EmulatorContext,
   input: { faults?: unknown; behaviour?: unknown; writeBudget?: unknown },
 ): void {
-  if (input.faults !== undefined) ctx.faults.update(input.faults as Partial<FaultConfig>);
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new Error('the config patch must be a JSON object');
+  const unknown = Object.keys(input).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length > 0)
+    throw new Error(`unknown config key(s) ${unknown.join(', ')}; known: ${CONFIG_KEYS.join(', ')}`);
+
+  let behaviour: BehaviourConfig | undefined;
   if (input.behaviour !== undefined) {
-    const next = { ...ctx.behaviour, ...(input.behaviour as Partial<BehaviourConfig>) };
-    validateBehaviour(next);
-    ctx.behaviour = next;
+    const patch = asObject(input.behaviour, 'behaviour');
+    const known = Object.keys(defaultBehaviour);
+    const bad = Object.keys(patch).filter((k) => !known.includes(k));
+    if (bad.length > 0)
+      throw new Error(`unknown behaviour setting(s) ${bad.join(', ')}; known: ${known.join(', ')}`);
+    behaviour = { ...ctx.behaviour, ...(patch as Partial<BehaviourConfig>) };
+    validateBehaviour(behaviour);
   }
+  let budget: WriteBudget | null | undefined;
   if (input.writeBudget !== undefined) {
-    const wb = input.writeBudget as { writes: number; seconds: number } | null;
-    ctx.budget = wb === null ? undefined : new WriteBudget(wb);
+    if (input.writeBudget === null) budget = null;
+    else {
+      const wb = asObject(input.writeBudget, 'writeBudget');
+      const bad = Object.keys(wb).filter((k) => k !== 'writes' && k !== 'seconds');
+      if (bad.length > 0) throw new Error(`unknown writeBudget setting(s) ${bad.join(', ')}; known: writes, seconds`);
+      budget = new WriteBudget({ writes: wb.writes as number, seconds: wb.seconds as number });
+    }
   }
+  // Faults last: update() validates before it changes anything, and nothing after it can fail.
+  if (input.faults !== undefined) ctx.faults.update(asObject(input.faults, 'faults') as Partial<FaultConfig>);
+  if (behaviour) ctx.behaviour = behaviour;
+  if (budget !== undefined) ctx.budget = budget ?? undefined;
+}
+
+const CONFIG_KEYS = ['faults', 'behaviour', 'writeBudget'];
+
+function asObject(v: unknown, name: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${name} must be a JSON object`);
+  return v as Record<string, unknown>;
 }
 
 export function validateBehaviour(b: BehaviourConfig): void {

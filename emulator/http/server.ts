@@ -12,6 +12,7 @@ import {
 } from '../auth/identity.js';
 import type { TlsMaterial } from '../auth/tls.js';
 import type { EmulatorContext } from '../context.js';
+import type { BodyFault } from '../faults.js';
 import { runBatch } from '../graph/batch.js';
 import { errorBody, execute, newRequestId, throttled } from '../graph/execute.js';
 import { splitPath } from '../graph/path.js';
@@ -95,6 +96,12 @@ export class EmulatorServer {
       return;
     }
     if (path.startsWith('/_emulator/')) {
+      // The admin endpoints take no token: only clients on this machine may use them, even when the
+      // emulator listens on another interface.
+      if (!isLoopback(req.socket.remoteAddress)) {
+        send(res, 403, { 'Content-Type': 'application/json' }, JSON.stringify({ error: 'admin endpoints are loopback only' }));
+        return;
+      }
       const r = adminRequest(this.ctx, req.method ?? 'GET', url, body);
       if (req.method !== 'GET') this.onChange?.();
       send(res, r.status, { 'Content-Type': 'application/json' }, JSON.stringify(r.body));
@@ -168,10 +175,10 @@ export class EmulatorServer {
     const requestId = newRequestId();
     const headers = lowerHeaders(req);
     const clientRequestId = headers['client-request-id'] ?? requestId;
-    const delay = ctx.faults.latency();
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const decision = ctx.faults.decide();
+    if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
 
-    const reply = (r: GraphResponse) => this.reply(res, r, requestId, clientRequestId);
+    const reply = (r: GraphResponse) => this.reply(res, r, requestId, clientRequestId, decision.body);
     const fail = (err: GraphHttpError) =>
       reply({
         status: err.status,
@@ -179,7 +186,7 @@ export class EmulatorServer {
         body: errorBody(err, requestId, clientRequestId, ctx.now()),
       });
 
-    const fault = ctx.faults.pre();
+    const fault = decision.pre;
     if (fault !== 'none') ctx.count(fault);
     if (fault === 'drop') {
       req.socket.destroy();
@@ -243,7 +250,13 @@ export class EmulatorServer {
     reply(result);
   }
 
-  private reply(res: ServerResponse, r: GraphResponse, requestId: string, clientRequestId: string): void {
+  private reply(
+    res: ServerResponse,
+    r: GraphResponse,
+    requestId: string,
+    clientRequestId: string,
+    bodyFault: BodyFault,
+  ): void {
     const headers: Record<string, string> = {
       'request-id': requestId,
       'client-request-id': clientRequestId,
@@ -267,7 +280,7 @@ export class EmulatorServer {
     }
     const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
     if (!headers['Content-Type']) headers['Content-Type'] = JSON_TYPE;
-    const fault = r.status === 200 ? this.ctx.faults.body() : 'none';
+    const fault = r.status === 200 ? bodyFault : 'none';
     if (fault === 'none') {
       send(res, r.status, headers, text);
       return;
@@ -297,6 +310,12 @@ function send(
   if (body !== undefined) h['Content-Length'] = String(Buffer.byteLength(body));
   res.writeHead(status, h);
   res.end(body);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 function lowerHeaders(req: IncomingMessage): Record<string, string> {

@@ -40,7 +40,7 @@ export type Literal =
 /** Every node carries `pos`: the 1-based position of its first character in the filter text. */
 export type LiteralNode = Literal & { readonly kind: 'literal'; readonly pos: number };
 
-/** `displayName`, `onPremisesExtensionAttributes/extensionAttribute1`, or a lambda variable path `c/issuer`. */
+/** `displayName`, `onPremisesExtensionAttributes/extensionAttribute1`, or a lambda variable's `c/issuer`. */
 export interface PathNode {
   readonly kind: 'path';
   readonly segments: readonly string[];
@@ -185,8 +185,9 @@ function otherToken(text: string, at: number, ch: string): Token {
   const dateLike = matchAt(DATE_LIKE_RE, text, at);
   if (dateLike) {
     const literal = dateLiteral(dateLike);
-    if (!literal)
+    if (!literal) {
       throw clauseError(text, pos, `Syntax error: invalid date or DateTimeOffset literal '${dateLike}'`);
+    }
     return { kind: 'literal', text: dateLike, pos, literal };
   }
   const num = matchAt(NUMBER_RE, text, at);
@@ -867,12 +868,7 @@ function valueKey(type: string, value: unknown): Key | undefined {
       return typeof value === 'string' ? lower(value) : undefined;
     case 'Edm.DateTimeOffset':
     case 'Edm.Date': {
-      const ms =
-        typeof value === 'string'
-          ? parseInstant(value)
-          : value instanceof Date
-            ? value.getTime()
-            : Number.NaN;
+      const ms = typeof value === 'string' ? parseInstant(value) : Number.NaN;
       return Number.isNaN(ms) ? undefined : ms;
     }
     case 'Edm.Boolean':
@@ -924,7 +920,10 @@ export function compileFilter(text: string, opts: FilterOptions): Predicate {
 
 const GUID_TEXT_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** For delta: Graph accepts only `id eq '<id>'` combined with `or`. Returns the ids, or throws Graph's 400 Request_UnsupportedQuery. */
+/**
+ * For delta: Graph accepts only `id eq '<id>'` combined with `or`. Returns the ids (duplicates dropped),
+ * or throws Graph's 400 Request_UnsupportedQuery. Syntax errors stay the parser's 400 BadRequest.
+ */
 export function deltaIdFilter(text: string, maxIds: number): string[] {
   const terms: FilterAst[] = [];
   collectOrTerms(parseFilter(text), terms);

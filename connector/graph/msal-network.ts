@@ -1,0 +1,53 @@
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { type Dispatcher, request } from 'undici';
+import type { Counters } from './counters.js';
+import { transportError } from './errors.js';
+
+/**
+ * MSAL's network traffic through the connector's undici dispatcher, so the token endpoint sees the
+ * same proxy, timeout and TLS trust as Graph.
+ */
+export class MsalNetwork implements INetworkModule {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly counters: Counters,
+    private readonly timeoutMs: number,
+  ) {}
+
+  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+    return this.send<T>('GET', url, options, timeout);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>('POST', url, options);
+  }
+
+  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+    let res: Dispatcher.ResponseData;
+    const ms = timeout ?? this.timeoutMs;
+    try {
+      res = await request(url, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: options?.headers,
+        body: options?.body,
+        headersTimeout: ms,
+        bodyTimeout: ms,
+      });
+    } catch (e) {
+      throw transportError(e, method, url);
+    }
+    const text = await res.body.text();
+    this.counters.bytesReceived += Buffer.byteLength(text);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    let body: unknown;
+    try {
+      body = text === '' ? {} : JSON.parse(text);
+    } catch {
+      // MSAL reads error/error_description from the body; a proxy's HTML page becomes one.
+      body = { error: 'invalid_response', error_description: `HTTP ${res.statusCode} from ${new URL(url).host} is not JSON` };
+    }
+    return { status: res.statusCode, headers, body: body as T };
+  }
+}
