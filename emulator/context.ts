@@ -44,6 +44,8 @@ export class EmulatorContext {
   /** Bumped by a forced resync: delta tokens of an older generation get 410 + Location. */
   resyncGeneration = 0;
   clockOffsetMs = 0;
+  /** Refuse every access token (to test a client's give-up after one renewal). */
+  rejectAllTokens = false;
   baseUrl = '';
   readonly signingKey: Buffer;
   readonly counters: Counters = {

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AppRegistration } from './auth/identity.js';
 import { generateTlsMaterial, type TlsMaterial } from './auth/tls.js';
@@ -44,6 +45,10 @@ export interface RunningEmulator {
   setWriteBudget(cfg: WriteBudgetConfig | undefined): void;
   advanceClock(seconds: number): void;
   forceResync(): void;
+  /** Every access token issued so far is refused from now on (a revocation or key rollover). */
+  revokeTokens(): void;
+  /** While true, every access token is refused. */
+  rejectAllTokens(reject: boolean): void;
   /** Writes the state file now (also done on close and shortly after changes). */
   save(): void;
   close(): Promise<void>;
@@ -71,6 +76,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const apps = new Map<string, AppRegistration>();
   if (opts.statePath && existsSync(opts.statePath)) {
     const state = readState(opts.statePath);
+    if (opts.tenantId && opts.tenantId.toLowerCase() !== state.tenantId.toLowerCase()) {
+      // Silently serving the saved tenant would leave clients configured for opts.tenantId with AADSTS90002.
+      throw new Error(
+        `emulator state file ${opts.statePath} holds tenant ${state.tenantId}, not ${opts.tenantId}. ` +
+          'Drop the tenant id option or delete the state file to start afresh.',
+      );
+    }
     store = DirectoryStore.fromJSON(state.store);
     tenantId = state.tenantId;
     signingKey = Buffer.from(state.signingKey, 'base64');
@@ -121,10 +133,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     setBehaviour: (patch) => applyConfig(ctx, { behaviour: patch }),
     setWriteBudget: (cfg) => applyConfig(ctx, { writeBudget: cfg ?? null }),
     advanceClock: (seconds) => {
+      if (!Number.isFinite(seconds))
+        throw new Error(`advanceClock needs a number of seconds, got ${seconds}`);
       ctx.clockOffsetMs += seconds * 1000;
     },
     forceResync: () => {
       ctx.resyncGeneration++;
+    },
+    revokeTokens: () => {
+      // A key rollover: tokens signed with the old key fail validation, new ones use the new key.
+      randomFillSync(ctx.signingKey);
+    },
+    rejectAllTokens: (reject) => {
+      ctx.rejectAllTokens = reject;
     },
     save,
     close: async () => {

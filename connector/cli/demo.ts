@@ -36,16 +36,22 @@ export async function runDemo(_argv: string[]): Promise<void> {
     let users = 0;
     let pages = 0;
     let userDelta = '';
-    for await (const page of client.delta<{ id: string }>('/users/delta?$select=displayName,userPrincipalName,userType,manager')) {
+    for await (const page of client.delta<{ id: string }>(
+      '/users/delta?$select=displayName,userPrincipalName,userType,manager',
+    )) {
       users += page.value.length;
       pages++;
       if (page.deltaLink) userDelta = page.deltaLink;
     }
-    out(`Full import (delta enumeration): ${users} users in ${pages} pages, ${Math.round(performance.now() - t0)} ms`);
+    out(
+      `Full import (delta enumeration): ${users} users in ${pages} pages, ${Math.round(performance.now() - t0)} ms`,
+    );
     let groups = 0;
     let members = 0;
     let groupId = '';
-    for await (const page of client.delta<{ id: string; 'members@delta'?: unknown[] }>('/groups/delta?$select=displayName,members')) {
+    for await (const page of client.delta<{ id: string; 'members@delta'?: unknown[] }>(
+      '/groups/delta?$select=displayName,members',
+    )) {
       for (const g of page.value) {
         groups++;
         members += g['members@delta']?.length ?? 0;
@@ -65,32 +71,52 @@ export async function runDemo(_argv: string[]): Promise<void> {
           displayName: 'Demo User',
           mailNickname: 'demo.user',
           userPrincipalName: upn,
-          passwordProfile: { forceChangePasswordNextSignIn: true, password: `Aa1!${randomBytes(12).toString('base64url')}` },
+          passwordProfile: {
+            forceChangePasswordNextSignIn: true,
+            password: `Aa1!${randomBytes(12).toString('base64url')}`,
+          },
         },
       },
       {
         id: 'invite',
         method: 'POST',
         url: '/invitations',
-        body: { invitedUserEmailAddress: 'partner.user@fabrikam.com', inviteRedirectUrl: 'https://myapps.microsoft.com', invitedUserDisplayName: 'Partner User' },
+        body: {
+          invitedUserEmailAddress: 'partner.user@fabrikam.com',
+          inviteRedirectUrl: 'https://myapps.microsoft.com',
+          invitedUserDisplayName: 'Partner User',
+        },
       },
     ]);
     const created = results.get('create')?.body as { id?: string } | undefined;
-    const invited = (results.get('invite')?.body as { invitedUser?: { id?: string } } | undefined)?.invitedUser?.id;
-    out(`Batch: created user ${created?.id ?? results.get('create')?.error?.message}, invited guest ${invited ?? results.get('invite')?.error?.message}`);
+    const invited = (results.get('invite')?.body as { invitedUser?: { id?: string } } | undefined)
+      ?.invitedUser?.id;
+    out(
+      `Batch: created user ${created?.id ?? results.get('create')?.error?.message}, invited guest ${invited ?? results.get('invite')?.error?.message}`,
+    );
     if (created?.id && groupId) {
       await runBatch(client, [
-        { id: 'member', method: 'POST', url: `/groups/${groupId}/members/$ref`, body: { '@odata.id': `${client.root}/directoryObjects/${created.id}` } },
+        {
+          id: 'member',
+          method: 'POST',
+          url: `/groups/${groupId}/members/$ref`,
+          body: { '@odata.id': `${client.root}/directoryObjects/${created.id}` },
+        },
         { id: 'title', method: 'PATCH', url: `/users/${created.id}`, body: { jobTitle: 'Demo engineer' } },
       ]);
     }
     const changed: string[] = [];
-    for await (const page of client.delta<{ id: string; displayName?: string; '@removed'?: unknown }>(userDelta)) {
-      for (const u of page.value) changed.push(`${u.displayName ?? u.id}${u['@removed'] ? ' (removed)' : ''}`);
+    for await (const page of client.delta<{ id: string; displayName?: string; '@removed'?: unknown }>(
+      userDelta,
+    )) {
+      for (const u of page.value)
+        changed.push(`${u.displayName ?? u.id}${u['@removed'] ? ' (removed)' : ''}`);
     }
     out(`Delta import: ${changed.length} changed users: ${changed.join(', ')}`);
     const c = client.counters;
-    out(`Requests ${c.requests}, retries ${c.retries}, tokens acquired ${c.tokensAcquired}, ${(c.bytesReceived / 1024).toFixed(0)} KiB received`);
+    out(
+      `Requests ${c.requests}, retries ${c.retries}, tokens acquired ${c.tokensAcquired}, ${(c.bytesReceived / 1024).toFixed(0)} KiB received`,
+    );
   } finally {
     await client.close();
     await emu.close();

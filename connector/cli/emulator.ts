@@ -26,7 +26,10 @@ export const emulatorUsage = `mimgraph emulator — a Microsoft Graph emulator s
 Runs until SIGTERM or SIGINT. Admin endpoints: GET/PATCH <base>/_emulator/config, POST /_emulator/clock,
 POST /_emulator/resync, GET /_emulator/counters, GET /_emulator/objects?type=user.`;
 
-export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: EmulatorOptions; caOut?: string } {
+export function parseEmulatorArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { options: EmulatorOptions; caOut?: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -58,7 +61,14 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   });
   const tenantId = values['tenant-id'];
   if (tenantId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(tenantId)) {
-    throw new UsageError(`--tenant-id must be a GUID like 7b3f9c1e-2d4a-4e8b-9f61-0c5d2a8e4b17; got '${tenantId}'`);
+    throw new UsageError(
+      `--tenant-id must be a GUID like 7b3f9c1e-2d4a-4e8b-9f61-0c5d2a8e4b17; got '${tenantId}'`,
+    );
+  }
+  if (values.tenant !== undefined && (values.users !== undefined || values.groups !== undefined)) {
+    throw new UsageError(
+      '--users and --groups generate a tenant; they cannot be combined with --tenant <file>',
+    );
   }
   const apps: AppRegistration[] = (values.app ?? []).map((spec) => parseApp(spec, env));
   const seed = intArg('--seed', values.seed, 0, 2 ** 32 - 1);
@@ -89,7 +99,10 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   } catch (e) {
     throw new UsageError(
       (e as Error).message
-        .replace('the rates of dropped connections, 429, 503 and 504', '--rate-drop, --rate-429, --rate-503 and --rate-504')
+        .replace(
+          'the rates of dropped connections, 429, 503 and 504',
+          '--rate-drop, --rate-429, --rate-503 and --rate-504',
+        )
         .replace('the rates of corrupt and truncated bodies', '--rate-corrupt and --rate-truncate'),
     );
   }
@@ -122,14 +135,17 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
 function parseApp(spec: string, env: NodeJS.ProcessEnv): AppRegistration {
   const eq = spec.indexOf('=');
   if (eq <= 0 || eq === spec.length - 1) {
-    throw new UsageError(`--app must be <clientId>=<secret> or <clientId>=env:<VAR>; got '${spec.slice(0, eq > 0 ? eq : spec.length)}=…'`);
+    throw new UsageError(
+      `--app must be <clientId>=<secret> or <clientId>=env:<VAR>; got '${spec.slice(0, eq > 0 ? eq : spec.length)}=…'`,
+    );
   }
   const clientId = spec.slice(0, eq);
   let secret = spec.slice(eq + 1);
   if (secret.startsWith('env:')) {
     const name = secret.slice(4);
     const v = env[name];
-    if (!v) throw new UsageError(`--app ${clientId}=env:${name}: the environment variable ${name} is not set`);
+    if (!v)
+      throw new UsageError(`--app ${clientId}=env:${name}: the environment variable ${name} is not set`);
     secret = v;
   }
   return { clientId, secrets: [secret], certificates: [], roles: 'all' };
@@ -167,7 +183,9 @@ export async function runEmulatorCommand(argv: string[]): Promise<void> {
     `mimgraph emulator: tenant ${emu.tenantId} (${ctx.store.domains.join(', ')}), ${users} users, ${groups} groups, ` +
       `${ctx.apps.size} app(s), ready in ${Date.now() - started} ms\n` +
       `  login:  ${emu.baseUrl}/${emu.tenantId}/oauth2/v2.0/token\n  graph:  ${emu.baseUrl}/v1.0\n` +
-      (caOut ? `  CA:     ${caOut} (set NODE_EXTRA_CA_CERTS to it, or the connector's CA file option)\n` : ''),
+      (caOut
+        ? `  CA:     ${caOut} (set NODE_EXTRA_CA_CERTS to it, or the connector's CA file option)\n`
+        : ''),
   );
   await stopped;
   process.off('SIGTERM', stop);

@@ -41,7 +41,11 @@ export interface BatchOptions {
 
 const MAX_PER_BATCH = 20;
 
-export async function runBatch(client: GraphClient, requests: readonly BatchRequest[], opts: BatchOptions = {}): Promise<Map<string, BatchResult>> {
+export async function runBatch(
+  client: GraphClient,
+  requests: readonly BatchRequest[],
+  opts: BatchOptions = {},
+): Promise<Map<string, BatchResult>> {
   validate(requests);
   const results = new Map<string, BatchResult>();
   const chunks = pack(requests);
@@ -64,7 +68,8 @@ function validate(requests: readonly BatchRequest[]): void {
     ids.add(key);
   }
   for (const r of requests) {
-    for (const d of r.dependsOn ?? []) if (!ids.has(d.toLowerCase())) throw new Error(`batch request '${r.id}' depends on unknown '${d}'`);
+    for (const d of r.dependsOn ?? [])
+      if (!ids.has(d.toLowerCase())) throw new Error(`batch request '${r.id}' depends on unknown '${d}'`);
   }
 }
 
@@ -90,7 +95,8 @@ function pack(requests: readonly BatchRequest[]): BatchRequest[][] {
   const chunks: BatchRequest[][] = [];
   let current: BatchRequest[] = [];
   for (const g of groups.values()) {
-    if (g.length > MAX_PER_BATCH) throw new Error(`requests linked by dependsOn (${g.length}) exceed one batch of ${MAX_PER_BATCH}`);
+    if (g.length > MAX_PER_BATCH)
+      throw new Error(`requests linked by dependsOn (${g.length}) exceed one batch of ${MAX_PER_BATCH}`);
     if (current.length + g.length > MAX_PER_BATCH) {
       chunks.push(current);
       current = [];
@@ -108,14 +114,19 @@ interface InnerResponse {
   body?: unknown;
 }
 
-async function runChunk(client: GraphClient, chunk: BatchRequest[], signal: AbortSignal | undefined): Promise<BatchResult[]> {
+async function runChunk(
+  client: GraphClient,
+  chunk: BatchRequest[],
+  signal: AbortSignal | undefined,
+): Promise<BatchResult[]> {
   const done = new Map<string, BatchResult>();
   let pending = chunk;
   const policy = client.retryPolicy;
   let waited = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     const writes = pending.filter((r) => r.method !== 'GET').length;
-    if (writes && client.governor) client.counters.governorWaitMs += await client.governor.acquire(writes, signal);
+    if (writes && client.governor)
+      client.counters.governorWaitMs += await client.governor.acquire(writes, signal);
     let responses: InnerResponse[];
     try {
       responses = await post(client, pending, signal);
@@ -123,7 +134,8 @@ async function runChunk(client: GraphClient, chunk: BatchRequest[], signal: Abor
       if (!(e instanceof TransportError) && !(e instanceof GraphError && e.status >= 500)) throw e;
       // The batch may or may not have run: idempotent items go again, creates are looked up first.
       if (attempt >= policy.maxAttempts) {
-        for (const r of pending) done.set(r.id, { id: r.id, status: 0, headers: {}, body: undefined, error: e });
+        for (const r of pending)
+          done.set(r.id, { id: r.id, status: 0, headers: {}, body: undefined, error: e });
         break;
       }
       pending = await recoverInterrupted(pending, done, e);
@@ -141,7 +153,8 @@ async function runChunk(client: GraphClient, chunk: BatchRequest[], signal: Abor
         done.set(req.id, missing(req));
         continue;
       }
-      const transient = TRANSIENT_STATUSES.has(res.status) || (req.method === 'GET' && READ_ONLY_TRANSIENT.has(res.status));
+      const transient =
+        TRANSIENT_STATUSES.has(res.status) || (req.method === 'GET' && READ_ONLY_TRANSIENT.has(res.status));
       if (transient && attempt < policy.maxAttempts) {
         retry.push(req);
         const ra = parseRetryAfter(headerOf(res.headers, 'retry-after'));
@@ -159,14 +172,20 @@ async function runChunk(client: GraphClient, chunk: BatchRequest[], signal: Abor
     const retryIds = new Set(retry.map((r) => r.id.toLowerCase()));
     for (const req of pending) {
       const r = done.get(req.id);
-      if (r?.status === 424 && (req.dependsOn ?? []).some((d) => retryIds.has(d.toLowerCase()) || needsRetry(d, retry))) {
+      if (
+        r?.status === 424 &&
+        (req.dependsOn ?? []).some((d) => retryIds.has(d.toLowerCase()) || needsRetry(d, retry))
+      ) {
         done.delete(req.id);
         retry.push(req);
       }
     }
     if (retry.length === 0) break;
     if (waited + retryAfterMs > policy.maxTotalWaitMs) {
-      for (const req of retry) done.set(req.id, { ...toResult(client, req, byId.get(req.id.toLowerCase()) ?? { id: req.id, status: 429 }) });
+      for (const req of retry)
+        done.set(req.id, {
+          ...toResult(client, req, byId.get(req.id.toLowerCase()) ?? { id: req.id, status: 429 }),
+        });
       break;
     }
     waited += retryAfterMs;
@@ -178,9 +197,14 @@ async function runChunk(client: GraphClient, chunk: BatchRequest[], signal: Abor
   return chunk.map((r) => done.get(r.id) ?? missing(r));
 }
 
-const needsRetry = (id: string, retry: BatchRequest[]) => retry.some((r) => r.id.toLowerCase() === id.toLowerCase());
+const needsRetry = (id: string, retry: BatchRequest[]) =>
+  retry.some((r) => r.id.toLowerCase() === id.toLowerCase());
 
-async function recoverInterrupted(pending: BatchRequest[], done: Map<string, BatchResult>, cause: Error): Promise<BatchRequest[]> {
+async function recoverInterrupted(
+  pending: BatchRequest[],
+  done: Map<string, BatchResult>,
+  cause: Error,
+): Promise<BatchRequest[]> {
   const again: BatchRequest[] = [];
   for (const req of pending) {
     if (req.method !== 'POST' || req.url.includes('/$ref')) {
@@ -193,7 +217,12 @@ async function recoverInterrupted(pending: BatchRequest[], done: Map<string, Bat
         status: 0,
         headers: {},
         body: undefined,
-        error: new TransportError(`${req.method} ${req.url}: the batch was interrupted and this create may or may not have been applied (${cause.message})`, 'OUTCOME_UNKNOWN', req.method, req.url),
+        error: new TransportError(
+          `${req.method} ${req.url}: the batch was interrupted and this create may or may not have been applied (${cause.message})`,
+          'OUTCOME_UNKNOWN',
+          req.method,
+          req.url,
+        ),
       });
       continue;
     }
@@ -204,21 +233,45 @@ async function recoverInterrupted(pending: BatchRequest[], done: Map<string, Bat
   return again;
 }
 
-async function post(client: GraphClient, requests: BatchRequest[], signal: AbortSignal | undefined): Promise<InnerResponse[]> {
+async function post(
+  client: GraphClient,
+  requests: BatchRequest[],
+  signal: AbortSignal | undefined,
+): Promise<InnerResponse[]> {
   const body = {
     requests: requests.map((r) => ({
       id: r.id,
       method: r.method,
       url: r.url,
-      ...(r.body !== undefined ? { body: r.body, headers: { 'Content-Type': 'application/json', ...r.headers } } : r.headers ? { headers: r.headers } : {}),
+      ...(r.body !== undefined
+        ? { body: r.body, headers: { 'Content-Type': 'application/json', ...r.headers } }
+        : r.headers
+          ? { headers: r.headers }
+          : {}),
       ...(r.dependsOn?.length ? { dependsOn: r.dependsOn } : {}),
     })),
   };
   // The batch itself is not a write in Graph's accounting; its items are (paced above).
-  const res = await client.request<{ responses?: unknown }>('POST', '/$batch', { body, write: false, signal });
+  const res = await client.request<{ responses?: unknown }>('POST', '/$batch', {
+    body,
+    write: false,
+    signal,
+  });
   const responses = res.body?.responses;
-  if (!Array.isArray(responses) || responses.some((r) => typeof (r as InnerResponse)?.id !== 'string' || typeof (r as InnerResponse).status !== 'number')) {
-    throw new GraphError({ status: 502, code: 'InvalidBatchResponse', message: "the $batch answer has no valid 'responses' array", method: 'POST', path: '/$batch', requestId: res.requestId });
+  if (
+    !Array.isArray(responses) ||
+    responses.some(
+      (r) => typeof (r as InnerResponse)?.id !== 'string' || typeof (r as InnerResponse).status !== 'number',
+    )
+  ) {
+    throw new GraphError({
+      status: 502,
+      code: 'InvalidBatchResponse',
+      message: "the $batch answer has no valid 'responses' array",
+      method: 'POST',
+      path: '/$batch',
+      requestId: res.requestId,
+    });
   }
   return responses as InnerResponse[];
 }
@@ -233,7 +286,18 @@ function toResult(client: GraphClient, req: BatchRequest, res: InnerResponse): B
   const headers = res.headers ?? {};
   const result: BatchResult = { id: req.id, status: res.status, headers, body: res.body ?? undefined };
   if (res.status >= 400) {
-    const e = (res.body as { error?: { code?: string; message?: string; details?: GraphError['details']; innerError?: Record<string, string> } } | undefined)?.error;
+    const e = (
+      res.body as
+        | {
+            error?: {
+              code?: string;
+              message?: string;
+              details?: GraphError['details'];
+              innerError?: Record<string, string>;
+            };
+          }
+        | undefined
+    )?.error;
     result.error = new GraphError({
       status: res.status,
       code: e?.code ?? `HTTP${res.status}`,
@@ -258,6 +322,11 @@ function missing(req: BatchRequest): BatchResult {
     status: 0,
     headers: {},
     body: undefined,
-    error: new TransportError(`the $batch answer has no response for request '${req.id}'`, 'MISSING_BATCH_RESPONSE', req.method, req.url),
+    error: new TransportError(
+      `the $batch answer has no response for request '${req.id}'`,
+      'MISSING_BATCH_RESPONSE',
+      req.method,
+      req.url,
+    ),
   };
 }

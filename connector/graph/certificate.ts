@@ -29,19 +29,39 @@ export function loadClientCertificate(path: string, password?: string): ClientCe
 }
 
 function fromPem(path: string, text: string, password?: string): ClientCertificate {
-  const cert = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
-  const key = text.match(/-----BEGIN (?:ENCRYPTED |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA )?PRIVATE KEY-----/)?.[0];
-  if (!cert) throw new CertificateError(`certificate file ${path} holds no certificate (-----BEGIN CERTIFICATE-----)`);
-  if (!key) throw new CertificateError(`certificate file ${path} holds no private key; put the key and the certificate in one PEM file, or use a PFX`);
+  const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const cert = certs[0];
+  const key = text.match(
+    /-----BEGIN (?:ENCRYPTED |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA )?PRIVATE KEY-----/,
+  )?.[0];
+  if (!cert)
+    throw new CertificateError(`certificate file ${path} holds no certificate (-----BEGIN CERTIFICATE-----)`);
+  if (!key)
+    throw new CertificateError(
+      `certificate file ${path} holds no private key; put the key and the certificate in one PEM file, or use a PFX`,
+    );
   let privateKeyPem: string;
   try {
-    privateKeyPem = createPrivateKey({ key, passphrase: password }).export({ type: 'pkcs8', format: 'pem' }).toString();
+    privateKeyPem = createPrivateKey({ key, passphrase: password })
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString();
   } catch {
     throw new CertificateError(
       `the private key in ${path} cannot be opened${key.includes('ENCRYPTED') ? ': wrong or missing certificate password' : ''}`,
     );
   }
-  return describe(path, cert, privateKeyPem);
+  // A PEM exported with its chain (openssl pkcs12 -nodes, fullchain files) may list CA certificates
+  // first: use the one that belongs to the key, as for a PFX.
+  const own = certs.length > 1 ? certs.find((c) => matchesKey(c, privateKeyPem)) : undefined;
+  return describe(path, own ?? cert, privateKeyPem);
+}
+
+function matchesKey(certPem: string, privateKeyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(privateKeyPem));
+  } catch {
+    return false;
+  }
 }
 
 function fromPfx(path: string, raw: Buffer, password?: string): ClientCertificate {
@@ -61,14 +81,16 @@ function fromPfx(path: string, raw: Buffer, password?: string): ClientCertificat
   const bags = (type: string): forge.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
   const keyBag = bags(oids.pkcs8ShroudedKeyBag!)[0] ?? bags(oids.keyBag!)[0];
   const certBags = bags(oids.certBag!);
-  if (!keyBag?.key) throw new CertificateError(`the PFX file ${path} holds no private key; export it with the private key`);
+  if (!keyBag?.key)
+    throw new CertificateError(`the PFX file ${path} holds no private key; export it with the private key`);
   // The certificate whose public key matches the private key (a PFX may carry its chain too).
   const key = keyBag.key as forge.pki.rsa.PrivateKey;
   const certBag = certBags.find((b) => {
     const pub = b.cert?.publicKey as forge.pki.rsa.PublicKey | undefined;
     return pub?.n?.equals(key.n);
   });
-  if (!certBag?.cert) throw new CertificateError(`the PFX file ${path} holds no certificate matching its private key`);
+  if (!certBag?.cert)
+    throw new CertificateError(`the PFX file ${path} holds no certificate matching its private key`);
   const certPem = forge.pki.certificateToPem(certBag.cert);
   const pkcs8 = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key)));
   return describe(path, certPem, pkcs8);

@@ -72,7 +72,8 @@ export const DEFAULT_HTTP: HttpOptions = { timeoutMs: 100_000, connections: 8 };
 const decompress = (() => {
   const emit = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning).includes('DecompressInterceptor')) (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+    if (!String(warning).includes('DecompressInterceptor'))
+      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
     return interceptors.decompress();
@@ -127,7 +128,10 @@ export class GraphClient {
       counters: this.counters,
       timeoutMs: this.http.timeoutMs,
     });
-    this.governor = o.writeBudget === false ? undefined : governorFor(o.tenantId, o.clientId, o.writeBudget ?? GRAPH_WRITE_BUDGET);
+    this.governor =
+      o.writeBudget === false
+        ? undefined
+        : governorFor(o.tenantId, o.clientId, o.writeBudget ?? GRAPH_WRITE_BUDGET);
   }
 
   get retryPolicy(): Readonly<RetryPolicy> {
@@ -138,7 +142,12 @@ export class GraphClient {
   url(pathOrUrl: string): string {
     if (/^https:\/\//i.test(pathOrUrl)) {
       if (!pathOrUrl.toLowerCase().startsWith(this.o.cloud.graphEndpoint.toLowerCase())) {
-        throw new TransportError(`refusing to send the token to ${new URL(pathOrUrl).host}: it is not the configured Graph endpoint`, 'FOREIGN_HOST', 'GET', pathOrUrl);
+        throw new TransportError(
+          `refusing to send the token to ${new URL(pathOrUrl).host}: it is not the configured Graph endpoint`,
+          'FOREIGN_HOST',
+          'GET',
+          pathOrUrl,
+        );
       }
       return pathOrUrl;
     }
@@ -149,7 +158,11 @@ export class GraphClient {
    * One Graph call. Transient failures are retried by undici's retry interceptor under our policy;
    * a 401 renews the token once; writes wait for the write budget. Graph errors throw GraphError.
    */
-  async request<T = unknown>(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<GraphResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    pathOrUrl: string,
+    opts: RequestOptions = {},
+  ): Promise<GraphResponse<T>> {
     const url = this.url(pathOrUrl);
     const write = opts.write ?? method !== 'GET';
     // A body cut off mid-transfer cannot be resumed (Graph serves no ranges): a read starts over.
@@ -168,7 +181,12 @@ export class GraphClient {
     }
   }
 
-  private async requestOnce<T>(method: string, url: string, write: boolean, opts: RequestOptions): Promise<GraphResponse<T>> {
+  private async requestOnce<T>(
+    method: string,
+    url: string,
+    write: boolean,
+    opts: RequestOptions,
+  ): Promise<GraphResponse<T>> {
     let token = await this.tokens.getToken();
     for (let renewed = false; ; renewed = true) {
       if (write && this.governor) {
@@ -191,7 +209,13 @@ export class GraphClient {
     }
   }
 
-  private async send(method: string, url: string, token: string, write: boolean, opts: RequestOptions): Promise<GraphResponse> {
+  private async send(
+    method: string,
+    url: string,
+    token: string,
+    write: boolean,
+    opts: RequestOptions,
+  ): Promise<GraphResponse> {
     const clientRequestId = randomUUID();
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = {
@@ -246,7 +270,12 @@ export class GraphClient {
         parsed = { error: { code: 'InvalidResponse', message: err.message } };
       }
     }
-    return { status: res.statusCode, headers: responseHeaders, body: parsed, requestId: responseHeaders['request-id'] };
+    return {
+      status: res.statusCode,
+      headers: responseHeaders,
+      body: parsed,
+      requestId: responseHeaders['request-id'],
+    };
   }
 
   /** undici's RetryHandler asks us after every failed attempt: retry (cb()) or give up (cb(err)). */
@@ -268,7 +297,11 @@ export class GraphClient {
     // A create (POST) may have reached Graph unless Graph refused it with 429 or the connection was
     // never made; those are the only POST failures retried here. The rest go to the caller, who
     // looks the object up before sending it again.
-    const safe = method !== 'POST' || status === 429 || err.code === 'ECONNREFUSED' || url.endsWith('/$batch') && status === 429;
+    const safe =
+      method !== 'POST' ||
+      status === 429 ||
+      err.code === 'ECONNREFUSED' ||
+      (url.endsWith('/$batch') && status === 429);
     if (!transient || !safe || attempt >= this.policy.maxAttempts) {
       cb(err);
       return;
@@ -287,7 +320,14 @@ export class GraphClient {
       this.counters.throttledWaitMs += ms;
       if (write) this.governor?.onThrottle();
     }
-    this.o.onWait?.({ reason: retryAfter !== undefined ? 'retry-after' : 'backoff', ms, method, path: pathOf(url), status, attempt });
+    this.o.onWait?.({
+      reason: retryAfter !== undefined ? 'retry-after' : 'backoff',
+      ms,
+      method,
+      path: pathOf(url),
+      status,
+      attempt,
+    });
     sleep(ms, signal)
       .then(async () => {
         if (write && this.governor) this.counters.governorWaitMs += await this.governor.acquire(1, signal);
@@ -319,15 +359,27 @@ export class GraphClient {
         const found = await lookup();
         if (found !== undefined) return { body: found, recovered: true };
         this.counters.retries++;
-        const ms = e instanceof GraphError && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : backoffMs(attempt, this.policy);
-        this.o.onWait?.({ reason: 'backoff', ms, method: 'POST', path: pathOf(this.url(pathOrUrl)), attempt });
+        const ms =
+          e instanceof GraphError && e.retryAfterSeconds !== undefined
+            ? e.retryAfterSeconds * 1000
+            : backoffMs(attempt, this.policy);
+        this.o.onWait?.({
+          reason: 'backoff',
+          ms,
+          method: 'POST',
+          path: pathOf(this.url(pathOrUrl)),
+          attempt,
+        });
         await sleep(ms, opts.signal);
       }
     }
   }
 
   /** Pages of a collection, following @odata.nextLink; the next page is fetched while the caller works. */
-  async *pages<T>(pathOrUrl: string, opts: Omit<RequestOptions, 'body' | 'write'> = {}): AsyncGenerator<Page<T>> {
+  async *pages<T>(
+    pathOrUrl: string,
+    opts: Omit<RequestOptions, 'body' | 'write'> = {},
+  ): AsyncGenerator<Page<T>> {
     let pending: Promise<Page<T>> | undefined = this.page<T>(pathOrUrl, opts);
     try {
       while (pending) {
@@ -355,7 +407,12 @@ export class GraphClient {
     const link = (k: string) => {
       const v = b[k];
       if (v !== undefined && typeof v !== 'string') {
-        throw new TransportError(`Graph's ${k} is not a string (request-id ${res.requestId ?? 'unknown'})`, 'UNEXPECTED_PAYLOAD', 'GET', pathOf(this.url(pathOrUrl)));
+        throw new TransportError(
+          `Graph's ${k} is not a string (request-id ${res.requestId ?? 'unknown'})`,
+          'UNEXPECTED_PAYLOAD',
+          'GET',
+          pathOf(this.url(pathOrUrl)),
+        );
       }
       return v;
     };
@@ -371,7 +428,10 @@ export class GraphClient {
    * A delta round: pages until the one carrying @odata.deltaLink. Start with `/users/delta?$select=...`
    * or a stored deltaLink. An expired link throws GraphError with isExpiredDeltaToken.
    */
-  delta<T>(startOrDeltaLink: string, opts: Omit<RequestOptions, 'body' | 'write'> = {}): AsyncGenerator<Page<T>> {
+  delta<T>(
+    startOrDeltaLink: string,
+    opts: Omit<RequestOptions, 'body' | 'write'> = {},
+  ): AsyncGenerator<Page<T>> {
     return this.pages<T>(startOrDeltaLink, opts);
   }
 
@@ -403,7 +463,8 @@ export function pathOf(url: string): string {
 
 function flatten(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
@@ -414,7 +475,8 @@ export function graphError(method: string, url: string, res: GraphResponse): Gra
   return new GraphError({
     status: res.status,
     code: typeof e?.code === 'string' ? e.code : `HTTP${res.status}`,
-    message: typeof e?.message === 'string' ? e.message : `Graph answered ${res.status} without an error body`,
+    message:
+      typeof e?.message === 'string' ? e.message : `Graph answered ${res.status} without an error body`,
     method,
     path: pathOf(url),
     requestId: res.requestId ?? (inner?.['request-id'] as string | undefined),

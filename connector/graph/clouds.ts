@@ -23,7 +23,12 @@ const BUILT_IN: Record<Exclude<CloudName, 'custom'>, Cloud> = {
     builtIn: true,
   },
   // GCC High (L4) and DoD (L5) share the US Government login host.
-  usgov: { name: 'usgov', loginEndpoint: 'https://login.microsoftonline.us', graphEndpoint: 'https://graph.microsoft.us', builtIn: true },
+  usgov: {
+    name: 'usgov',
+    loginEndpoint: 'https://login.microsoftonline.us',
+    graphEndpoint: 'https://graph.microsoft.us',
+    builtIn: true,
+  },
   usgovdod: {
     name: 'usgovdod',
     loginEndpoint: 'https://login.microsoftonline.us',
@@ -43,7 +48,10 @@ export const CLOUD_NAMES: readonly CloudName[] = ['global', 'usgov', 'usgovdod',
 
 export class CloudConfigError extends Error {}
 
-export function resolveCloud(name: string, custom?: { loginEndpoint?: string; graphEndpoint?: string }): Cloud {
+export function resolveCloud(
+  name: string,
+  custom?: { loginEndpoint?: string; graphEndpoint?: string },
+): Cloud {
   if (name === 'custom') {
     return {
       name: 'custom',
@@ -66,9 +74,12 @@ function httpsOrigin(field: string, value: string | undefined): string {
   } catch {
     throw new CloudConfigError(`${field} must be an absolute https:// URL; got '${value}'`);
   }
-  if (url.protocol !== 'https:') throw new CloudConfigError(`${field} must use https (MSAL and Graph require TLS); got '${value}'`);
+  if (url.protocol !== 'https:')
+    throw new CloudConfigError(`${field} must use https (MSAL and Graph require TLS); got '${value}'`);
   if (url.search || url.hash || url.username || url.password) {
-    throw new CloudConfigError(`${field} must not carry a query, fragment or credentials; got '${url.origin}${url.pathname}…'`);
+    throw new CloudConfigError(
+      `${field} must not carry a query, fragment or credentials; got '${url.origin}${url.pathname}…'`,
+    );
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }

@@ -67,17 +67,21 @@ function hintFor(e: GraphErrorInit): string | undefined {
   if (e.status === 403) {
     return 'the app lacks an application permission for this call; grant it (e.g. User.ReadWrite.All, GroupMember.ReadWrite.All) and admin-consent in Entra';
   }
-  if (e.status === 404) return 'the object does not exist (deleted, or never created); a full import refreshes the connector space';
-  if (e.status === 429) return 'Graph throttled this app; the connector waits and retries, lower the export concurrency if it persists';
-  if (isExpiredDelta(e.status, e.code)) return 'the delta link expired (Graph keeps them about 7 days); run a full import';
+  if (e.status === 404)
+    return 'the object does not exist (deleted, or never created); a full import refreshes the connector space';
+  if (e.status === 429)
+    return 'Graph throttled this app; the connector waits and retries, lower the export concurrency if it persists';
+  if (isExpiredDelta(e.status, e.code))
+    return 'the delta link expired (Graph keeps them about 7 days); run a full import';
   if (e.status === 400 && e.details?.some((d) => d.code === 'ObjectConflict')) {
     return `another object already holds this ${e.details.find((d) => d.code === 'ObjectConflict')?.target ?? 'value'}`;
   }
   if (e.status === 400 && /already exist/i.test(e.message)) return 'the reference is already present';
   if (e.status === 400 && e.code === 'Request_UnsupportedQuery') {
-    return 'Graph does not support this query; check the filter against Graph\'s per-property filter support';
+    return "Graph does not support this query; check the filter against Graph's per-property filter support";
   }
-  if (e.status >= 500) return 'Graph had a transient failure; the connector retried and gave up, try again later';
+  if (e.status >= 500)
+    return 'Graph had a transient failure; the connector retried and gave up, try again later';
   return undefined;
 }
 
@@ -123,23 +127,48 @@ export function transportError(err: unknown, method: string, url: string): Trans
     return new TransportError(
       `TLS verification of ${host} failed (${code}: ${what}). If this server trusts the certificate through the ` +
         'Windows certificate store (e.g. a TLS-inspecting proxy), Node.js cannot read that store: export the CA ' +
-        "certificate as PEM and set the connector's CA file option (or NODE_EXTRA_CA_CERTS)",
+        "certificate as PEM and set the connector's CA file option (http.caFile) to that file, or NODE_EXTRA_CA_CERTS " +
+        'before Node.js starts',
       code,
       method,
       path,
     );
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TransportError(`${method} ${path} on ${host} timed out (${code}); raise the HTTP timeout or check the network/proxy`, code, method, path);
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return new TransportError(
+      `${method} ${path} on ${host} timed out (${code}); raise the HTTP timeout or check the network/proxy`,
+      code,
+      method,
+      path,
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new TransportError(`cannot resolve ${host} (${code}); check DNS or the proxy setting`, code, method, path);
+    return new TransportError(
+      `cannot resolve ${host} (${code}); check DNS or the proxy setting`,
+      code,
+      method,
+      path,
+    );
   }
   if (code === 'ECONNREFUSED') {
-    return new TransportError(`connection to ${host} refused; check the endpoint and the proxy setting`, code, method, path);
+    return new TransportError(
+      `connection to ${host} refused; check the endpoint and the proxy setting`,
+      code,
+      method,
+      path,
+    );
   }
   if (/407|Proxy Authentication/i.test(what)) {
-    return new TransportError(`the proxy refused our credentials (407); check the proxy user name and password`, 'PROXY_AUTH', method, path);
+    return new TransportError(
+      `the proxy refused our credentials (407); check the proxy user name and password`,
+      'PROXY_AUTH',
+      method,
+      path,
+    );
   }
   return new TransportError(`${method} ${path} on ${host} failed: ${what} (${code})`, code, method, path);
 }

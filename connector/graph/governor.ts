@@ -2,8 +2,8 @@ import { sleep } from './retry.js';
 
 /**
  * Paces writes to Graph's budget for one app in one tenant (3,000 writes per 150 s). A token bucket
- * whose burst plus refill over the window stays within the budget (burst 5 %, rate 95 %), so a
- * sliding-window count never exceeds it. 429s halve the rate; each success adds a little back
+ * whose burst plus refill over the window stays under the budget (burst 2 %, rate 95 %, the rest a
+ * margin for network jitter), so Graph's sliding-window count never reaches it. 429s halve the rate; each success adds a little back
  * (additive increase, multiplicative decrease). One governor per app and tenant in the process.
  */
 export interface WriteBudget {
@@ -36,11 +36,12 @@ export class WriteGovernor {
     budget: WriteBudget,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(budget.writes > 0 && budget.seconds > 0)) throw new Error(`write budget must be positive; got ${budget.writes}/${budget.seconds}`);
+    if (!(budget.writes > 0 && budget.seconds > 0))
+      throw new Error(`write budget must be positive; got ${budget.writes}/${budget.seconds}`);
     this.maxRate = (budget.writes * 0.95) / budget.seconds;
     this.rate = this.maxRate;
     this.minRate = this.maxRate * 0.05;
-    this.capacity = Math.max(1, Math.floor(budget.writes * 0.05));
+    this.capacity = Math.max(1, Math.floor(budget.writes * 0.02));
     this.tokens = this.capacity;
     this.last = this.now();
   }
@@ -68,7 +69,7 @@ export class WriteGovernor {
   }
 
   onSuccess(n = 1): void {
-    this.rate = Math.min(this.maxRate, this.rate + (this.maxRate * 0.01 * n));
+    this.rate = Math.min(this.maxRate, this.rate + this.maxRate * 0.01 * n);
   }
 
   onThrottle(): void {
@@ -79,7 +80,13 @@ export class WriteGovernor {
   }
 
   stats(): GovernorStats {
-    return { rate: this.rate, maxRate: this.maxRate, waitedMs: this.waitedMs, throttles: this.throttles, acquired: this.acquired };
+    return {
+      rate: this.rate,
+      maxRate: this.maxRate,
+      waitedMs: this.waitedMs,
+      throttles: this.throttles,
+      acquired: this.acquired,
+    };
   }
 }
 

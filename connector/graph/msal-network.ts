@@ -1,20 +1,30 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { type Dispatcher, request } from 'undici';
 import type { Counters } from './counters.js';
-import { transportError } from './errors.js';
+import { type TransportError, transportError } from './errors.js';
 
 /**
  * MSAL's network traffic through the connector's undici dispatcher, so the token endpoint sees the
  * same proxy, timeout and TLS trust as Graph.
+ *
+ * MSAL replaces any error a network module throws by its own bare `network_error` (no cause, no
+ * message), so the TransportError that explains the failure (TLS trust, proxy 407, DNS) is kept here
+ * for TokenProvider to report instead.
  */
 export class MsalNetwork implements INetworkModule {
+  private failure: TransportError | undefined;
+
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly counters: Counters,
     private readonly timeoutMs: number,
   ) {}
 
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options, timeout);
   }
 
@@ -22,7 +32,24 @@ export class MsalNetwork implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  /** The transport failure since the last call, if any; clears it. */
+  takeFailure(): TransportError | undefined {
+    const f = this.failure;
+    this.failure = undefined;
+    return f;
+  }
+
+  private fail(e: unknown, method: string, url: string): TransportError {
+    this.failure = transportError(e, method, url);
+    return this.failure;
+  }
+
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     let res: Dispatcher.ResponseData;
     const ms = timeout ?? this.timeoutMs;
     try {
@@ -35,18 +62,27 @@ export class MsalNetwork implements INetworkModule {
         bodyTimeout: ms,
       });
     } catch (e) {
-      throw transportError(e, method, url);
+      throw this.fail(e, method, url);
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      throw this.fail(e, method, url);
+    }
     this.counters.bytesReceived += Buffer.byteLength(text);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     let body: unknown;
     try {
       body = text === '' ? {} : JSON.parse(text);
     } catch {
       // MSAL reads error/error_description from the body; a proxy's HTML page becomes one.
-      body = { error: 'invalid_response', error_description: `HTTP ${res.statusCode} from ${new URL(url).host} is not JSON` };
+      body = {
+        error: 'invalid_response',
+        error_description: `HTTP ${res.statusCode} from ${new URL(url).host} is not JSON`,
+      };
     }
     return { status: res.statusCode, headers, body: body as T };
   }

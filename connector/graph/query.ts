@@ -36,10 +36,14 @@ export function buildQuery(q: ListQuery): BuiltQuery {
   if (q.orderby) parts.push(`$orderby=${encode(q.orderby)}`);
   if (q.expand) parts.push(`$expand=${encode(q.expand)}`);
   if (q.top !== undefined) {
-    if (!Number.isInteger(q.top) || q.top < 1 || q.top > 999) throw new Error(`page size must be 1..999; got ${q.top}`);
+    if (!Number.isInteger(q.top) || q.top < 1 || q.top > 999)
+      throw new Error(`page size must be 1..999; got ${q.top}`);
     parts.push(`$top=${q.top}`);
   }
-  const advanced = needsAdvancedQuery(q.filter) || q.search !== undefined || (q.orderby !== undefined && q.filter !== undefined);
+  const advanced =
+    needsAdvancedQuery(q.filter) ||
+    q.search !== undefined ||
+    (q.orderby !== undefined && q.filter !== undefined);
   if (advanced) parts.push('$count=true');
   return { query: parts.length ? `?${parts.join('&')}` : '', advanced };
 }

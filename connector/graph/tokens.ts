@@ -51,6 +51,7 @@ const RESERVED_TENANTS = new Set(['common', 'organizations', 'consumers']);
 
 export class TokenProvider {
   private readonly app: ConfidentialClientApplication;
+  private readonly network: MsalNetwork;
   private readonly scopes: string[];
   private readonly now: () => number;
   private held: HeldToken | undefined;
@@ -59,7 +60,8 @@ export class TokenProvider {
   constructor(private readonly o: TokenOptions) {
     this.now = o.now ?? Date.now;
     this.scopes = [graphScope(o.cloud)];
-    this.app = new ConfidentialClientApplication(msalConfiguration(o));
+    this.network = new MsalNetwork(o.dispatcher, o.counters, o.timeoutMs);
+    this.app = new ConfidentialClientApplication(msalConfiguration(o, this.network));
   }
 
   /** A token valid for at least the renewal margin. */
@@ -91,13 +93,19 @@ export class TokenProvider {
   private async acquire(skipCache: boolean): Promise<string> {
     const started = this.now();
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
+    this.network.takeFailure();
     try {
       result = await this.app.acquireTokenByClientCredential({ scopes: this.scopes, skipCache });
     } catch (e) {
-      throw describeMsalError(e, this.o);
+      // MSAL hides our transport error behind its own `network_error`; the transport error says why.
+      throw this.network.takeFailure() ?? describeMsalError(e, this.o);
     }
     if (!result?.accessToken || !result.expiresOn) {
-      throw new AuthenticationError('the token endpoint answered without an access token', undefined, 'invalid_response');
+      throw new AuthenticationError(
+        'the token endpoint answered without an access token',
+        undefined,
+        'invalid_response',
+      );
     }
     if (!result.fromCache) this.o.counters.tokensAcquired++;
     const expiresAt = result.expiresOn.getTime();
@@ -108,7 +116,7 @@ export class TokenProvider {
   }
 }
 
-function msalConfiguration(o: TokenOptions): Configuration {
+function msalConfiguration(o: TokenOptions, networkClient: MsalNetwork): Configuration {
   if (!o.tenantId || RESERVED_TENANTS.has(o.tenantId.toLowerCase())) {
     throw new AuthenticationError(
       `tenant must be your tenant id (GUID) or a verified domain; '${o.tenantId}' cannot be used for app sign-in`,
@@ -117,12 +125,17 @@ function msalConfiguration(o: TokenOptions): Configuration {
     );
   }
   if (!/^[A-Za-z0-9.-]+$/.test(o.tenantId)) {
-    throw new AuthenticationError(`tenant '${o.tenantId}' is neither a GUID nor a domain name`, undefined, 'configuration');
+    throw new AuthenticationError(
+      `tenant '${o.tenantId}' is neither a GUID nor a domain name`,
+      undefined,
+      'configuration',
+    );
   }
   const authority = `${o.cloud.loginEndpoint}/${o.tenantId}`;
   const auth: Configuration['auth'] = { clientId: o.clientId, authority };
   if (o.credential.kind === 'secret') {
-    if (!o.credential.secret) throw new AuthenticationError('the client secret is empty', undefined, 'configuration');
+    if (!o.credential.secret)
+      throw new AuthenticationError('the client secret is empty', undefined, 'configuration');
     auth.clientSecret = o.credential.secret;
   } else {
     const cert = loadClientCertificate(o.credential.path, o.credential.password);
@@ -149,7 +162,7 @@ function msalConfiguration(o: TokenOptions): Configuration {
   return {
     auth,
     system: {
-      networkClient: new MsalNetwork(o.dispatcher, o.counters, o.timeoutMs),
+      networkClient,
       loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => {} },
     },
   };
@@ -161,8 +174,11 @@ function describeMsalError(e: unknown, o: TokenOptions): Error {
   if (err.cause instanceof TransportError) return err.cause;
   const text = err.errorMessage ?? err.message ?? String(e);
   const aadsts = Number(/AADSTS(\d+)/.exec(text)?.[1]) || undefined;
-  // Entra's description carries trace and correlation ids on further lines; the first line is the reason.
-  const reason = text.split(/\r?\n/)[0]!.replace(/^\w+: /, '');
+  // MSAL wraps Entra's description as "Error(s): … - Description: AADSTS…: reason\r\nTrace ID: …";
+  // the reason is the AADSTS line, without the trace and correlation ids that follow it.
+  const reason = (
+    /AADSTS\d+:[^\r\n]*/.exec(text)?.[0] ?? text.split(/\r?\n/)[0]!.replace(/^\w+: /, '')
+  ).replace(/ - (?:Correlation|Trace) ID: .*$/, '');
   const hint =
     aadsts === 7000215 || aadsts === 7000222
       ? 'the client secret is wrong or expired; create a new one in the app registration'

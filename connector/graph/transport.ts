@@ -41,13 +41,17 @@ export function createDispatcher(o: HttpOptions): Dispatcher {
   try {
     proxyUrl = new URL(o.proxy.url);
   } catch {
-    throw new TransportConfigError(`proxy URL must look like http://proxy.example:8080; got '${o.proxy.url}'`);
+    throw new TransportConfigError(
+      `proxy URL must look like http://proxy.example:8080; got '${o.proxy.url}'`,
+    );
   }
   if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
     throw new TransportConfigError(`proxy URL must be http:// or https://; got '${proxyUrl.protocol}'`);
   }
   if (proxyUrl.username || proxyUrl.password) {
-    throw new TransportConfigError('put the proxy user name and password in their own settings, not in the proxy URL');
+    throw new TransportConfigError(
+      'put the proxy user name and password in their own settings, not in the proxy URL',
+    );
   }
   const token =
     o.proxy.username !== undefined
@@ -82,7 +86,9 @@ export function readPemBundle(file: string): string[] {
   }
   const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (certs.length === 0) {
-    throw new TransportConfigError(`CA file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----); export the CA as Base-64 (PEM)`);
+    throw new TransportConfigError(
+      `CA file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----); export the CA as Base-64 (PEM)`,
+    );
   }
   return certs;
 }

@@ -208,6 +208,9 @@ export class EmulatorServer {
     }
 
     const auth = validateAccessToken(headers.authorization, { cfg: this.identity, now: ctx.now() });
+    if (auth.ok && ctx.rejectAllTokens) {
+      Object.assign(auth, { ok: false, code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' });
+    }
     if (!auth.ok) {
       const err = new GraphHttpError(401, auth.code, auth.message, undefined, {
         'WWW-Authenticate': `Bearer realm="", authorization_uri="${ctx.baseUrl}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,

@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The emulator in its own process, as `mimgraph emulator` runs it, so benchmarks measure the client
+ * without the emulator competing for the same event loop. The secret travels by environment.
+ */
+export interface EmulatorProcess {
+  baseUrl: string;
+  tenantId: string;
+  clientId: string;
+  secret: string;
+  caFile: string;
+  caPem: string;
+  stop(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = resolve(here, '../../connector/cli/main.js');
+
+export async function spawnEmulator(args: string[]): Promise<EmulatorProcess> {
+  const clientId = randomUUID();
+  const secret = randomBytes(24).toString('base64url');
+  const tenantId = randomUUID();
+  const caFile = join(mkdtempSync(join(tmpdir(), 'mimgraph-bench-')), 'ca.pem');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      cli,
+      'emulator',
+      '--port',
+      '0',
+      '--ca-out',
+      caFile,
+      '--tenant-id',
+      tenantId,
+      '--app',
+      `${clientId}=env:BENCH_SECRET`,
+      ...args,
+    ],
+    { env: { ...process.env, BENCH_SECRET: secret }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const baseUrl = await new Promise<string>((ok, fail) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => ok(line.trim()));
+    child.once('exit', (code) => fail(new Error(`emulator exited with ${code}`)));
+  });
+  return {
+    baseUrl,
+    tenantId,
+    clientId,
+    secret,
+    caFile,
+    caPem: readFileSync(caFile, 'utf8'),
+    stop: () =>
+      new Promise<void>((ok) => {
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
+  };
+}
