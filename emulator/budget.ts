@@ -1,6 +1,6 @@
 /**
  * Graph's write budget for one application in one tenant (3,000 writes per 150 s), as a sliding
- * window: each write request counts one, each request inside a $batch too. Past the budget a write
+ * window per application: each write request counts one, each request inside a $batch too. Past the budget a write
  * gets 429 with Retry-After until the oldest write leaves the window.
  */
 export interface WriteBudgetConfig {
@@ -8,9 +8,15 @@ export interface WriteBudgetConfig {
   seconds: number;
 }
 
+/** One app's sliding window of write timestamps. */
+class Window {
+  stamps: number[] = [];
+  head = 0;
+}
+
 export class WriteBudget {
-  private stamps: number[] = [];
-  private head = 0;
+  /** Graph keeps one budget per application and tenant: one window per app id. */
+  private readonly windows = new Map<string, Window>();
   throttled = 0;
   accepted = 0;
 
@@ -26,21 +32,27 @@ export class WriteBudget {
     }
   }
 
-  /** Counts a write at `now` (ms); returns the seconds to wait when the window is full. */
-  take(now: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
-    const windowMs = this.cfg.seconds * 1000;
-    while (this.head < this.stamps.length && this.stamps[this.head]! <= now - windowMs) this.head++;
-    if (this.head > 4096 && this.head * 2 > this.stamps.length) {
-      this.stamps = this.stamps.slice(this.head);
-      this.head = 0;
+  /** Counts a write of `appId` at `now` (ms); returns the seconds to wait when its window is full. */
+  take(now: number, appId = ''): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const key = appId.toLowerCase();
+    let w = this.windows.get(key);
+    if (!w) {
+      w = new Window();
+      this.windows.set(key, w);
     }
-    const inWindow = this.stamps.length - this.head;
+    const windowMs = this.cfg.seconds * 1000;
+    while (w.head < w.stamps.length && w.stamps[w.head]! <= now - windowMs) w.head++;
+    if (w.head > 4096 && w.head * 2 > w.stamps.length) {
+      w.stamps = w.stamps.slice(w.head);
+      w.head = 0;
+    }
+    const inWindow = w.stamps.length - w.head;
     if (inWindow >= this.cfg.writes) {
       this.throttled++;
-      const waitMs = this.stamps[this.head]! + windowMs - now;
+      const waitMs = w.stamps[w.head]! + windowMs - now;
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
-    this.stamps.push(now);
+    w.stamps.push(now);
     this.accepted++;
     return { ok: true };
   }

@@ -58,6 +58,8 @@ interface StateFile {
   version: 1;
   tenantId: string;
   signingKey: string;
+  /** Forced resyncs so far: delta links issued before the last one stay refused after a restart. */
+  resyncGeneration?: number;
   store: PersistedStore;
 }
 
@@ -73,6 +75,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   let tenantId = opts.tenantId ?? DEFAULT_TENANT_ID;
   let store: DirectoryStore;
   let signingKey: Buffer | undefined;
+  let resyncGeneration = 0;
   const apps = new Map<string, AppRegistration>();
   if (opts.statePath && existsSync(opts.statePath)) {
     const state = readState(opts.statePath);
@@ -86,6 +89,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     store = DirectoryStore.fromJSON(state.store);
     tenantId = state.tenantId;
     signingKey = Buffer.from(state.signingKey, 'base64');
+    resyncGeneration = state.resyncGeneration ?? 0;
   } else if (opts.tenantFile) {
     const loaded = loadTenantFile(opts.tenantFile, domains);
     store = loaded.store;
@@ -100,6 +104,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   for (const a of opts.apps ?? []) apps.set(a.clientId.toLowerCase(), a);
 
   const ctx = new EmulatorContext(tenantId, store, apps, behaviour, faults, opts.writeBudget, signingKey);
+  ctx.resyncGeneration = resyncGeneration;
   const tls = opts.tls ?? generateTlsMaterial();
   const server = new EmulatorServer(ctx, tls);
   const baseUrl = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
@@ -113,6 +118,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       version: 1,
       tenantId,
       signingKey: ctx.signingKey.toString('base64'),
+      resyncGeneration: ctx.resyncGeneration,
       store: ctx.store.toJSON(),
     });
   };
@@ -139,6 +145,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     forceResync: () => {
       ctx.resyncGeneration++;
+      server.onChange?.();
     },
     revokeTokens: () => {
       // A key rollover: tokens signed with the old key fail validation, new ones use the new key.

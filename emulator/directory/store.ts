@@ -346,6 +346,7 @@ export class DirectoryStore {
         managerSeq: o.managerSeq,
         previousManager: o.previousManager,
         deletedAt: o.deletedAt,
+        orderIndex: o.state === 'active' ? o.orderIndex : undefined,
       });
     }
     return { version: 1, epoch: this.epoch, seq: this.seq, domains: this.domains, objects };
@@ -358,7 +359,9 @@ export class DirectoryStore {
     store.epoch = data.epoch;
     store.seq = data.seq;
     store.log = new Array(data.seq + 1);
-    // Enumeration order follows the order the objects were saved in, which is insertion order.
+    // Active objects keep their place in the enumeration order (holes included), so a nextLink of a
+    // first round continues where it stopped; files without places fall back to the saved order.
+    const placed: DirObject[] = [];
     for (const p of data.objects) {
       const o: DirObject = {
         id: p.id,
@@ -379,9 +382,17 @@ export class DirectoryStore {
       };
       store.byId.set(o.id, o);
       if (o.logSeq) store.log[o.logSeq] = o;
-      if (o.state === 'active') store.enter(o);
+      if (o.state === 'active' && Number.isInteger(p.orderIndex) && p.orderIndex! >= 0) {
+        store.order.get(o.type)![p.orderIndex!] = o.id;
+        o.orderIndex = p.orderIndex!;
+        placed.push(o);
+      } else if (o.state === 'active') store.enter(o);
       if (o.members) for (const m of o.members) indexAdd(store.memberOfIndex, m, o.id);
       if (o.manager) indexAdd(store.reportsIndex, o.manager, o.id);
+    }
+    for (const o of placed) {
+      store.enterUnique(o);
+      if (o.type === 'extensionProperty') store.extensionIndex.set(String(o.props.name), o);
     }
     return store;
   }
@@ -402,6 +413,8 @@ export interface PersistedObject {
   managerSeq?: number | undefined;
   previousManager?: string | undefined;
   deletedAt?: number | undefined;
+  /** Place in its type's enumeration order (active objects). */
+  orderIndex?: number | undefined;
 }
 
 export interface PersistedStore {

@@ -137,7 +137,7 @@ function runItem(
         ? throttled(ctx.faults.config.retryAfterSeconds)
         : new GraphHttpError(
             Number(fault),
-            'ServiceUnavailable',
+            fault === '503' ? 'ServiceUnavailable' : 'GatewayTimeout',
             'The service is temporarily unavailable.',
             undefined,
             fault === '503' ? { 'Retry-After': String(ctx.faults.config.retryAfterSeconds) } : {},

@@ -57,6 +57,7 @@ export function validateWrite(
       continue;
     }
     checkValue(def, value, entity, key);
+    if (key.startsWith('extension_') && !extensionValueFits(def, value)) throw invalidValue(key, entity);
     props[key] = value;
   }
   if (mode === 'create') {
@@ -85,7 +86,7 @@ function checkScalar(def: PropertyDef, value: unknown, entity: EntityTypeDef, pa
       case 'Edm.Boolean':
         return typeof value === 'boolean';
       case 'Edm.Int32':
-        return Number.isInteger(value) && Math.abs(value as number) <= 2147483648;
+        return Number.isInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647;
       case 'Edm.Int64':
         return Number.isInteger(value) || (typeof value === 'string' && /^-?\d{1,19}$/.test(value));
       case 'Edm.DateTimeOffset':
@@ -113,6 +114,16 @@ function checkComplex(typeName: string, value: unknown, entity: EntityTypeDef, p
     if (v !== null) checkValue(sub, v, entity, `${path}.${k}`);
   }
   return true;
+}
+
+/** Directory extension values: String at most 256 characters, Binary at most 256 bytes (per element). */
+function extensionValueFits(def: PropertyDef, value: unknown): boolean {
+  const items = Array.isArray(value) ? value : [value];
+  return items.every((v) => {
+    if (def.type === 'Edm.String') return typeof v !== 'string' || v.length <= 256;
+    if (def.type === 'Edm.Binary') return typeof v !== 'string' || Buffer.from(v, 'base64').length <= 256;
+    return true;
+  });
 }
 
 /** Graph's password policy for cloud accounts: 8-256 characters, three of four character classes. */

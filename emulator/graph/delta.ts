@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { EmulatorContext } from '../context.js';
 import { parseSelect, type Selection } from '../directory/representation.js';
 import type { DirObject, RelationKind } from '../directory/store.js';
@@ -16,6 +17,11 @@ import { requireRole } from './permissions.js';
  * at its latest change). Both kinds of token are self-contained, so links survive a restart of an
  * emulator that keeps its state, and the same object may be reported twice in a round, as Graph
  * allows.
+ *
+ * An object whose references (`members@delta`, ...) do not fit the page's budget continues on the
+ * next pages; its references then go out in id order and the link remembers the last one sent, so
+ * references added or removed between the pages neither shift others out of the round nor repeat
+ * them (the change itself is reported in the next round).
  */
 interface DeltaToken {
   /** `i` = initial enumeration, `c` = changes since `q`. */
@@ -29,8 +35,10 @@ interface DeltaToken {
   q: number;
   /** Cursor: enumeration index (`i`) or change-log position (`c`). */
   p: number;
-  /** Relation references of the object at `p` already sent (large groups span pages). */
-  m?: number | undefined;
+  /** The object at `p` spans pages: the last reference sent, as [relation index, id]. */
+  m?: [number, string] | undefined;
+  /** Makes every deltaLink distinct, even two issued in the same millisecond. */
+  n?: string | undefined;
   /** Store history and resync generation the token belongs to. */
   e: string;
   g: number;
@@ -47,6 +55,8 @@ const isDeltaToken = (v: unknown): v is DeltaToken => {
     typeof t.t === 'string' &&
     Number.isInteger(t.q) &&
     Number.isInteger(t.p) &&
+    (t.m === undefined ||
+      (Array.isArray(t.m) && t.m.length === 2 && Number.isInteger(t.m[0]) && typeof t.m[1] === 'string')) &&
     typeof t.e === 'string' &&
     Number.isInteger(t.g) &&
     Number.isInteger(t.i)
@@ -72,7 +82,9 @@ export function deltaQuery(ctx: EmulatorContext, req: GraphRequest, entity: Enti
     token = readToken(ctx, req, entity, skip, false);
   } else if (deltaTokenRaw !== null && deltaTokenRaw.toLowerCase() === 'latest') {
     const start = firstRound(ctx, req, entity);
-    return page(ctx, req, entity, [], { ...start, k: 'c', q: ctx.store.seq, p: ctx.store.seq + 1 }, true);
+    const sel = parseSelect(start.s ?? null, entity, ctx.store, true);
+    const link: DeltaToken = { ...start, k: 'c', q: ctx.store.seq, p: ctx.store.seq + 1, n: nonce() };
+    return page(ctx, req, entity, [], link, true, sel);
   } else if (deltaTokenRaw !== null) {
     token = readToken(ctx, req, entity, deltaTokenRaw, true);
     // Newer Graph accepts $select on a deltaLink to change what is tracked.
@@ -86,6 +98,8 @@ export function deltaQuery(ctx: EmulatorContext, req: GraphRequest, entity: Enti
   }
   return walk(ctx, req, entity, token);
 }
+
+const nonce = () => randomBytes(6).toString('base64url');
 
 function queryCaseInsensitive(q: URLSearchParams, name: string): string | null {
   for (const [k, v] of q) if (k.toLowerCase() === name) return v;
@@ -123,6 +137,8 @@ function readToken(
       `The ${isDeltaLink ? '$deltatoken' : '$skiptoken'} value is not valid for this request.`,
     );
   }
+  // A token of another store history is unknown here, whatever resync generation it names.
+  if (token.e !== ctx.store.epoch) throw syncStateNotFound(ctx);
   if (token.g !== ctx.resyncGeneration) {
     const q: [string, string][] = [];
     if (token.s) q.push(['$select', token.s]);
@@ -137,15 +153,16 @@ function readToken(
     );
   }
   const tooOld = isDeltaLink && ctx.now() - token.i > ctx.behaviour.deltaMaxAgeSeconds * 1000;
-  if (token.e !== ctx.store.epoch || tooOld || token.q > ctx.store.seq) {
-    throw new GraphHttpError(
-      ctx.behaviour.deltaExpiredStatus,
-      'syncStateNotFound',
-      'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
-    );
-  }
+  if (tooOld || token.q > ctx.store.seq) throw syncStateNotFound(ctx);
   return token;
 }
+
+const syncStateNotFound = (ctx: EmulatorContext) =>
+  new GraphHttpError(
+    ctx.behaviour.deltaExpiredStatus,
+    'syncStateNotFound',
+    'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+  );
 
 /** Relations reported as `<relation>@delta`: those selected, and members of groups by default. */
 function trackedRelations(entity: EntityTypeDef, sel: Selection): string[] {
@@ -166,41 +183,66 @@ function walk(
   const value: Record<string, unknown>[] = [];
   let refBudget = ctx.behaviour.deltaMembersPerPage;
   let p = token.p;
-  let m = token.m ?? 0;
+  // Only the object the token stopped at resumes after a reference; the next ones start afresh.
+  let cursor = token.m;
   const end = token.k === 'i' ? ctx.store.orderOf(entity.name).length : ctx.store.logLength;
 
-  for (; p < end && value.length < ctx.behaviour.deltaPageSize && refBudget > 0; p++, m = 0) {
+  for (; p < end && value.length < ctx.behaviour.deltaPageSize && refBudget > 0; p++, cursor = undefined) {
     const o = token.k === 'i' ? ctx.store.atOrder(entity.name, p) : ctx.store.logAt(p);
     if (!o || o.type !== entity.name || (ids && !ids.has(o.id))) continue;
     const whole = token.k === 'i' || (o.state === 'active' && o.stateSeq > token.q);
-    const item = token.k === 'i' ? current(o, sel) : changed(o, sel, relations, token.q, minimal);
-    if (!item) continue;
-    // All of the object's references, relation by relation; `m` of them went out on earlier pages.
-    const refs: [string, Record<string, unknown>][] = [];
+    const found =
+      token.k === 'i'
+        ? { item: current(o, sel), onlyRelations: false }
+        : changed(o, sel, relations, token.q, minimal);
+    if (!found) continue;
+    const lists: [number, RefList][] = [];
     if (o.state === 'active') {
-      for (const rel of relations) {
-        for (const r of relationRefs(ctx, o, rel, whole ? undefined : token.q, minimal) ?? [])
-          refs.push([rel, r]);
-      }
+      relations.forEach((rel, ri) => {
+        const list = relationRefs(o, rel, whole ? undefined : token.q, minimal);
+        if (list && list.ids.length > 0) lists.push([ri, list]);
+      });
     }
-    const slice = refs.slice(m, m + refBudget);
-    const out = m > 0 ? { id: o.id } : item;
-    for (const [rel, r] of slice) {
-      const list = (out[`${rel}@delta`] as unknown[] | undefined) ?? [];
-      list.push(r);
-      out[`${rel}@delta`] = list;
+    // Reported only for relation changes that cancelled out (added and removed again): nothing to say.
+    if (found.onlyRelations && lists.length === 0) continue;
+    const out = cursor ? { id: o.id } : found.item;
+    const pending = pendingRefs(lists, cursor);
+    let next = pending.next();
+    let last: [number, string] | undefined;
+    while (!next.done && refBudget > 0) {
+      const [ri, id, removed] = next.value;
+      const key = `${relations[ri]}@delta`;
+      const list = (out[key] as unknown[] | undefined) ?? [];
+      list.push(refTo(ctx, id, removed));
+      out[key] = list;
+      refBudget--;
+      last = [ri, id];
+      next = pending.next();
     }
-    refBudget -= slice.length;
-    value.push(out);
-    if (m + slice.length < refs.length) {
-      return page(ctx, req, entity, value, { ...token, p, m: m + slice.length }, false, sel);
-    }
+    // A continuation whose remaining references all left in the meantime adds nothing.
+    if (!cursor || last) value.push(out);
+    if (!next.done) return page(ctx, req, entity, value, { ...token, p, m: last }, false, sel);
   }
   if (p < end) return page(ctx, req, entity, value, { ...token, p, m: undefined }, false, sel);
   // An enumeration reports changes made while it ran in the next round; a changes walk has seen the log to its end.
   const q = token.k === 'i' ? token.q : ctx.store.seq;
-  const deltaLink: DeltaToken = { ...token, k: 'c', q, p: q + 1, m: undefined, i: ctx.now() };
+  const deltaLink: DeltaToken = { ...token, k: 'c', q, p: q + 1, m: undefined, i: ctx.now(), n: nonce() };
   return page(ctx, req, entity, value, deltaLink, true, sel);
+}
+
+/** The references still to send, relation by relation in id order, after `cursor` if given. */
+function* pendingRefs(
+  lists: readonly [number, RefList][],
+  cursor: [number, string] | undefined,
+): Generator<[number, string, boolean]> {
+  for (const [ri, list] of lists) {
+    if (cursor && ri < cursor[0]) continue;
+    const from = cursor && ri === cursor[0] ? firstAbove(list.ids, cursor[1]) : 0;
+    for (let i = from; i < list.ids.length; i++) {
+      const id = list.ids[i]!;
+      yield [ri, id, list.removed?.has(id) ?? false];
+    }
+  }
 }
 
 function page(
@@ -236,82 +278,124 @@ function current(o: DirObject, sel: Selection): Record<string, unknown> {
   return out;
 }
 
-/** The object in a changes round, or undefined when nothing it tracks changed since `q`. */
+/**
+ * The object in a changes round, or undefined when nothing it tracks changed since `q`.
+ * `onlyRelations`: reported for relation changes alone, which may turn out to cancel out.
+ */
 function changed(
   o: DirObject,
   sel: Selection,
   relations: readonly string[],
   q: number,
   minimal: boolean,
-): Record<string, unknown> | undefined {
-  if (o.state === 'gone') return { id: o.id, '@removed': { reason: 'deleted' } };
-  if (o.state === 'soft') return o.stateSeq > q ? { id: o.id, '@removed': { reason: 'changed' } } : undefined;
-  if (o.stateSeq > q) return current(o, sel);
+): { item: Record<string, unknown>; onlyRelations: boolean } | undefined {
+  const found = (item: Record<string, unknown>, onlyRelations = false) => ({ item, onlyRelations });
+  if (o.state === 'gone') return found({ id: o.id, '@removed': { reason: 'deleted' } });
+  if (o.state === 'soft')
+    return o.stateSeq > q ? found({ id: o.id, '@removed': { reason: 'changed' } }) : undefined;
+  if (o.stateSeq > q) return found(current(o, sel));
   const tracked = sel.explicit ? sel.properties.map((p) => p.name) : Object.keys(o.propSeq);
   const changedProps = tracked.filter((name) => (o.propSeq[name] ?? 0) > q);
   const relationChanged = relations.some((rel) =>
     rel === 'manager' ? (o.managerSeq ?? 0) > q : (o.relLog ?? []).some((c) => c.seq > q && c.rel === rel),
   );
   if (changedProps.length === 0 && !relationChanged) return undefined;
+  const onlyRelations = changedProps.length === 0;
   if (!minimal) {
     const out = current(o, sel);
     for (const name of changedProps)
       if (!(name in out) && sel.properties.some((p) => p.name === name)) out[name] = null;
-    return out;
+    return found(out, onlyRelations);
   }
   const out: Record<string, unknown> = {};
   for (const name of changedProps) {
     if (sel.properties.some((p) => p.name === name)) out[name] = o.props[name] ?? null;
   }
   out.id = o.id;
-  return out;
+  return found(out, onlyRelations);
+}
+
+/** References of one relation to report: ids in ascending order, the removed ones named in `removed`. */
+interface RefList {
+  readonly ids: readonly string[];
+  readonly removed?: ReadonlySet<string>;
+}
+
+function refTo(ctx: EmulatorContext, id: string, removed: boolean): Record<string, unknown> {
+  const target = ctx.store.get(id);
+  const r: Record<string, unknown> = {
+    '@odata.type': `#microsoft.graph.${target?.type ?? 'directoryObject'}`,
+    id,
+  };
+  if (removed) r['@removed'] = { reason: 'deleted' };
+  return r;
 }
 
 /**
  * References of one relation: all current ones (`since` undefined), or the net changes after
- * `since`, removed ones carrying `@removed`. Undefined when nothing is to be reported.
+ * `since` (a reference that is back where it was then is no change), removed ones marked.
+ * Undefined when nothing is to be reported.
  */
 function relationRefs(
-  ctx: EmulatorContext,
   o: DirObject,
   rel: string,
   since: number | undefined,
   minimal: boolean,
-): Record<string, unknown>[] | undefined {
-  const ref = (id: string, removed: boolean) => {
-    const target = ctx.store.get(id);
-    const r: Record<string, unknown> = {
-      '@odata.type': `#microsoft.graph.${target?.type ?? 'directoryObject'}`,
-      id,
-    };
-    if (removed) r['@removed'] = { reason: 'deleted' };
-    return r;
-  };
+): RefList | undefined {
   if (rel === 'manager') {
     if (since !== undefined && (o.managerSeq ?? 0) <= since) {
-      return !minimal && o.manager ? [ref(o.manager, false)] : undefined;
+      return !minimal && o.manager ? { ids: [o.manager] } : undefined;
     }
-    if (o.manager) return [ref(o.manager, false)];
-    if (since !== undefined && o.previousManager) return [ref(o.previousManager, true)];
+    if (o.manager) return { ids: [o.manager] };
+    if (since !== undefined && o.previousManager) {
+      return { ids: [o.previousManager], removed: new Set([o.previousManager]) };
+    }
     return undefined;
   }
   const set = o[rel as RelationKind];
   if (!set) return undefined;
-  if (since === undefined) return [...set].map((id) => ref(id, false));
+  if (since === undefined) return { ids: sortedIds(o, set) };
   const log = o.relLog ?? [];
-  const net = new Map<string, 'add' | 'remove'>();
+  // The first change after `since` tells whether the reference existed then.
+  const firstOp = new Map<string, 'add' | 'remove'>();
   for (let i = firstAfter(log, since); i < log.length; i++) {
     const c = log[i]!;
-    if (c.rel === rel) net.set(c.id, c.op);
+    if (c.rel === rel && !firstOp.has(c.id)) firstOp.set(c.id, c.op);
   }
-  if (net.size === 0) return undefined;
-  const out: Record<string, unknown>[] = [];
-  for (const [id, op] of net) {
-    const isMember = set.has(id);
-    if (op === 'add' && isMember) out.push(ref(id, false));
-    else if (op === 'remove' && !isMember) out.push(ref(id, true));
+  const ids: string[] = [];
+  const removed = new Set<string>();
+  for (const [id, op] of firstOp) {
+    const was = op === 'remove';
+    const is = set.has(id);
+    if (was === is) continue;
+    ids.push(id);
+    if (!is) removed.add(id);
   }
-  return out;
+  return ids.length ? { ids: ids.sort(), removed } : undefined;
+}
+
+/** A relation's ids in ascending order, kept while the relation is unchanged (large groups span many pages). */
+const sortedCache = new WeakMap<ReadonlySet<string>, { version: number; size: number; ids: string[] }>();
+
+function sortedIds(o: DirObject, set: ReadonlySet<string>): readonly string[] {
+  const version = o.relLog?.length ?? 0;
+  const hit = sortedCache.get(set);
+  if (hit && hit.version === version && hit.size === set.size) return hit.ids;
+  const ids = [...set].sort();
+  sortedCache.set(set, { version, size: set.size, ids });
+  return ids;
+}
+
+/** Index of the first id greater than `id` in an ascending list. */
+function firstAbove(ids: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! > id) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function firstAfter(log: readonly { seq: number }[], seq: number): number {

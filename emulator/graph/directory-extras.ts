@@ -5,7 +5,8 @@ import type { GraphRequest, GraphResponse } from '../http/types.js';
 import { entityType } from '../model/entities.js';
 import type { EntityTypeName } from '../model/types.js';
 import { validateWrite } from './bodies.js';
-import { nowIso } from './collections.js';
+import { nowIso, pageSize } from './collections.js';
+import { carriedQuery, decodeToken, encodeToken, odataQueryString } from './paging.js';
 import { requireAnyRole, requireRole } from './permissions.js';
 import { odataType } from './relations.js';
 
@@ -136,6 +137,12 @@ export function deleteExtensionProperty(
   return { status: 204 };
 }
 
+const isOffset = (v: unknown): v is { o: number } =>
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isInteger((v as { o: unknown }).o) &&
+  (v as { o: number }).o >= 0;
+
 const DELETED_CASTS: Record<string, EntityTypeName> = {
   'microsoft.graph.user': 'user',
   'microsoft.graph.group': 'group',
@@ -158,19 +165,29 @@ export function listDeletedItems(
   requireRole(req, type, 'read');
   const entity = entityType(type);
   const sel = parseSelect(req.query.get('$select'), entity, ctx.store, false);
-  const value = [...ctx.store.softDeleted(type)].map((o) => ({
+  const top = pageSize(req.query.get('$top'));
+  const skip = req.query.get('$skiptoken');
+  const start = skip === null ? 0 : (decodeToken(skip, isOffset)?.o ?? -1);
+  if (start < 0) throw badRequest(`Invalid $skiptoken value '${skip}'.`);
+  const all = [...ctx.store.softDeleted(type)];
+  const value = all.slice(start, start + top).map((o) => ({
     ...project(o, sel),
     deletedDateTime: o.props.deletedDateTime,
   }));
-  return {
-    status: 200,
-    body: { '@odata.context': contextUrl(ctx.root(req.version), entity.entitySet, sel), value },
-  };
+  const root = ctx.root(req.version);
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(root, entity.entitySet, sel) };
+  if (start + top < all.length) {
+    const q = carriedQuery(req.query, ['$skiptoken']);
+    q.push(['$skiptoken', encodeToken({ o: start + top })]);
+    body['@odata.nextLink'] = `${root}/directory/deletedItems/${cast}?${odataQueryString(q)}`;
+  }
+  body.value = value;
+  return { status: 200, body };
 }
 
 function deletedItem(ctx: EmulatorContext, id: string) {
   const o = ctx.store.get(id);
-  if (!o || o.state !== 'soft') throw notFound(id);
+  if (o?.state !== 'soft') throw notFound(id);
   return o;
 }
 
@@ -236,6 +253,50 @@ export function getDirectoryObject(ctx: EmulatorContext, req: GraphRequest, id: 
       '@odata.type': odataType(o),
       ...project(o, sel),
     },
+  };
+}
+
+const BY_ID_TYPES: Record<string, EntityTypeName> = {
+  user: 'user',
+  group: 'group',
+  orgcontact: 'orgContact',
+  serviceprincipal: 'servicePrincipal',
+  application: 'application',
+};
+
+/**
+ * POST /directoryObjects/getByIds {"ids": [...], "types"?: [...]}: the objects that exist, each with
+ * its `@odata.type` and default properties, in the order asked; unknown ids are left out. At most
+ * 1000 ids.
+ */
+export function getByIds(ctx: EmulatorContext, req: GraphRequest): GraphResponse {
+  const body = req.body as { ids?: unknown; types?: unknown } | undefined;
+  const ids = body?.ids;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.some((i) => typeof i !== 'string')) {
+    throw badRequest("The request body must contain 'ids', an array of object ids.");
+  }
+  if (ids.length > 1000) throw badRequest('Too many ids: at most 1000 can be requested at once.');
+  const typesRaw = body?.types;
+  if (typesRaw !== undefined && (!Array.isArray(typesRaw) || typesRaw.some((x) => typeof x !== 'string'))) {
+    throw badRequest("'types' must be an array of directory object type names.");
+  }
+  const types = (typesRaw as string[] | undefined)?.map((name) => {
+    const t = BY_ID_TYPES[name.toLowerCase().replace(/^microsoft\.graph\./, '')];
+    if (!t) throw badRequest(`Invalid value specified for parameter 'types': '${name}'.`);
+    return t;
+  });
+  const value: Record<string, unknown>[] = [];
+  for (const id of ids as string[]) {
+    const o = ctx.store.active(id);
+    if (!o || !Object.values(BY_ID_TYPES).includes(o.type)) continue;
+    if (types && !types.includes(o.type)) continue;
+    requireRole(req, o.type, 'read');
+    const sel = parseSelect(null, entityType(o.type), ctx.store, false);
+    value.push({ '@odata.type': odataType(o), ...project(o, sel) });
+  }
+  return {
+    status: 200,
+    body: { '@odata.context': `${ctx.root(req.version)}/$metadata#directoryObjects`, value },
   };
 }
 

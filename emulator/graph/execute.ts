@@ -50,7 +50,7 @@ export function execute(ctx: EmulatorContext, req: GraphRequest, requestId: stri
   try {
     if (isWrite(req)) {
       ctx.counters.writes++;
-      const verdict = ctx.budget?.take(ctx.now());
+      const verdict = ctx.budget?.take(ctx.now(), req.appId);
       if (verdict && !verdict.ok) {
         throw throttled(verdict.retryAfterSeconds, `Tenant_Application/Write/${req.appId}/${ctx.tenantId}`);
       }

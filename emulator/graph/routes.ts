@@ -4,12 +4,20 @@ import type { GraphRequest, GraphResponse } from '../http/types.js';
 import { buildCsdl } from '../model/csdl.js';
 import { entityTypeBySet, model } from '../model/entities.js';
 import type { EntityTypeDef } from '../model/types.js';
-import { createEntity, deleteEntity, getEntity, listEntities, updateEntity } from './collections.js';
+import {
+  countEntities,
+  createEntity,
+  deleteEntity,
+  getEntity,
+  listEntities,
+  updateEntity,
+} from './collections.js';
 import { deltaQuery } from './delta.js';
 import {
   availableExtensionProperties,
   createExtensionProperty,
   deleteExtensionProperty,
+  getByIds,
   getDeletedItem,
   getDirectoryObject,
   invite,
@@ -20,6 +28,7 @@ import {
 } from './directory-extras.js';
 import {
   addReference,
+  countRelation,
   deleteManager,
   getManager,
   listRelation,
@@ -55,6 +64,10 @@ export function route(ctx: EmulatorContext, req: GraphRequest): GraphResponse {
       if (method !== 'POST') throw methodNotAllowed();
       return availableExtensionProperties(ctx, req);
     }
+    if (second === 'getByIds' || second === 'microsoft.graph.getByIds') {
+      if (method !== 'POST') throw methodNotAllowed();
+      return getByIds(ctx, req);
+    }
     if (second !== undefined && third === undefined && method === 'GET')
       return getDirectoryObject(ctx, req, second);
     throw notSupported(req);
@@ -82,6 +95,10 @@ export function route(ctx: EmulatorContext, req: GraphRequest): GraphResponse {
     if (!entity.delta) throw notSupported(req);
     if (method !== 'GET') throw methodNotAllowed();
     return deltaQuery(ctx, req, entity);
+  }
+  if (second === '$count' && third === undefined) {
+    if (method !== 'GET') throw methodNotAllowed();
+    return countEntities(ctx, req, entity);
   }
   const key = alternateKey(second);
   if (third === undefined) {
@@ -121,6 +138,10 @@ function relationRoute(
   }
   if (!RELATIONS.has(relation) || !entity.navigation.some((n) => n.name === relation))
     throw notSupported(req);
+  if (fourth === '$count' && fifth === undefined) {
+    if (method !== 'GET') throw methodNotAllowed();
+    return countRelation(ctx, req, entity, key, relation);
+  }
   const rel = relation as 'members' | 'owners';
   if (fourth === '$ref' && fifth === undefined && method === 'POST' && entity.writable) {
     return addReference(ctx, req, entity, key, rel);

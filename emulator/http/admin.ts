@@ -92,7 +92,8 @@ export function applyConfig(
     else {
       const wb = asObject(input.writeBudget, 'writeBudget');
       const bad = Object.keys(wb).filter((k) => k !== 'writes' && k !== 'seconds');
-      if (bad.length > 0) throw new Error(`unknown writeBudget setting(s) ${bad.join(', ')}; known: writes, seconds`);
+      if (bad.length > 0)
+        throw new Error(`unknown writeBudget setting(s) ${bad.join(', ')}; known: writes, seconds`);
       budget = new WriteBudget({ writes: wb.writes as number, seconds: wb.seconds as number });
     }
   }
@@ -105,7 +106,8 @@ export function applyConfig(
 const CONFIG_KEYS = ['faults', 'behaviour', 'writeBudget'];
 
 function asObject(v: unknown, name: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${name} must be a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${name} must be a JSON object`);
   return v as Record<string, unknown>;
 }
 

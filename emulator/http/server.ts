@@ -99,7 +99,12 @@ export class EmulatorServer {
       // The admin endpoints take no token: only clients on this machine may use them, even when the
       // emulator listens on another interface.
       if (!isLoopback(req.socket.remoteAddress)) {
-        send(res, 403, { 'Content-Type': 'application/json' }, JSON.stringify({ error: 'admin endpoints are loopback only' }));
+        send(
+          res,
+          403,
+          { 'Content-Type': 'application/json' },
+          JSON.stringify({ error: 'admin endpoints are loopback only' }),
+        );
         return;
       }
       const r = adminRequest(this.ctx, req.method ?? 'GET', url, body);
@@ -209,7 +214,11 @@ export class EmulatorServer {
 
     const auth = validateAccessToken(headers.authorization, { cfg: this.identity, now: ctx.now() });
     if (auth.ok && ctx.rejectAllTokens) {
-      Object.assign(auth, { ok: false, code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' });
+      Object.assign(auth, {
+        ok: false,
+        code: 'InvalidAuthenticationToken',
+        message: 'Access token validation failure.',
+      });
     }
     if (!auth.ok) {
       const err = new GraphHttpError(401, auth.code, auth.message, undefined, {

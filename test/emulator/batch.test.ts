@@ -3,6 +3,10 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTenant, type TestTenant } from '../support/emulator.js';
 
+/** A JSON payload under test: its shape is what the assertions check. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+type J = any;
+
 /** POST /$batch over real HTTPS: inner statuses, headers and bodies, dependsOn, limits, throttling. */
 
 const DOMAIN = 'mimgraph.onmicrosoft.com';
@@ -20,7 +24,7 @@ interface Inner {
   id: string;
   status: number;
   headers: Record<string, string>;
-  body: any;
+  body: J;
 }
 
 function newUser(): Record<string, unknown> {
@@ -47,12 +51,15 @@ async function counters(): Promise<{ batchItems: number; writes: number }> {
 }
 
 async function userExists(upn: string): Promise<boolean> {
-  const r = await t.graph('GET', `/users?$filter=${encodeURIComponent(`userPrincipalName eq '${upn}'`)}&$select=id`);
+  const r = await t.graph(
+    'GET',
+    `/users?$filter=${encodeURIComponent(`userPrincipalName eq '${upn}'`)}&$select=id`,
+  );
   expect(r.status).toBe(200);
   return r.body.value.length > 0;
 }
 
-function expectBatchRefused(r: { status: number; body: any }): void {
+function expectBatchRefused(r: { status: number; body: J }): void {
   expect(r.status, JSON.stringify(r.body)).toBe(400);
   expect(r.body.error.code).toBe('Request_BadRequest');
   expect(r.body.error.message).toMatch(/^Invalid batch payload format/);
@@ -81,7 +88,12 @@ describe('$batch', () => {
     const users = await t.graph('GET', '/users?$select=id,displayName&$top=2');
     const [a, b] = users.body.value;
     const g = await t.graph('POST', '/groups', {
-      body: { displayName: 'to delete', mailEnabled: false, mailNickname: `del${randomBytes(3).toString('hex')}`, securityEnabled: true },
+      body: {
+        displayName: 'to delete',
+        mailEnabled: false,
+        mailNickname: `del${randomBytes(3).toString('hex')}`,
+        securityEnabled: true,
+      },
     });
     const created = newUser();
     const r = await batch([
@@ -171,7 +183,14 @@ describe('$batch', () => {
     const created = newUser();
     const upn = String(created.userPrincipalName);
     const r = await batch([
-      { id: '2', method: 'PATCH', url: `/users/${encodeURIComponent(upn)}`, headers: CT, body: { city: 'Oslo' }, dependsOn: ['1'] },
+      {
+        id: '2',
+        method: 'PATCH',
+        url: `/users/${encodeURIComponent(upn)}`,
+        headers: CT,
+        body: { city: 'Oslo' },
+        dependsOn: ['1'],
+      },
       { id: '1', method: 'POST', url: '/users', headers: CT, body: created },
       { id: '3', method: 'GET', url: `/users/${encodeURIComponent(upn)}?$select=city`, dependsOn: ['2'] },
     ]);
@@ -186,14 +205,18 @@ describe('$batch', () => {
   it('refuses more than 20 requests as a whole and runs none', async () => {
     const bodies = Array.from({ length: 21 }, () => newUser());
     const before = await counters();
-    const r = await batch(bodies.map((body, i) => ({ id: String(i + 1), method: 'POST', url: '/users', headers: CT, body })));
+    const r = await batch(
+      bodies.map((body, i) => ({ id: String(i + 1), method: 'POST', url: '/users', headers: CT, body })),
+    );
     expectBatchRefused(r);
     for (const b of bodies.slice(0, 3)) expect(await userExists(String(b.userPrincipalName))).toBe(false);
     const after = await counters();
     expect(after.batchItems).toBe(before.batchItems);
     expect(after.writes).toBe(before.writes);
     // Exactly 20 is fine.
-    const ok = await batch(Array.from({ length: 20 }, (_, i) => ({ id: `g${i}`, method: 'GET', url: '/users?$top=1&$select=id' })));
+    const ok = await batch(
+      Array.from({ length: 20 }, (_, i) => ({ id: `g${i}`, method: 'GET', url: '/users?$top=1&$select=id' })),
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.responses).toHaveLength(20);
     expect(ok.body.responses.every((x: Inner) => x.status === 200)).toBe(true);
@@ -216,11 +239,21 @@ describe('$batch', () => {
       { id: '2', method: 'POST', url: '/users', body: created },
     ]);
     expectBatchRefused(r);
-    const other = await batch([{ id: '1', method: 'POST', url: '/users', headers: { Accept: 'application/json' }, body: created }]);
+    const other = await batch([
+      { id: '1', method: 'POST', url: '/users', headers: { Accept: 'application/json' }, body: created },
+    ]);
     expectBatchRefused(other);
     expect(await userExists(String(created.userPrincipalName))).toBe(false);
     // Lower-case header name is fine.
-    const lower = await batch([{ id: '1', method: 'POST', url: '/users', headers: { 'content-type': 'application/json' }, body: created }]);
+    const lower = await batch([
+      {
+        id: '1',
+        method: 'POST',
+        url: '/users',
+        headers: { 'content-type': 'application/json' },
+        body: created,
+      },
+    ]);
     expect(lower.byId.get('1')!.status).toBe(201);
   });
 
@@ -292,7 +325,13 @@ describe('$batch', () => {
     expect((await t.graph('GET', '/users?$top=1')).status).toBe(200);
     // A 424 follows an inner 429.
     const dep = await batch([
-      { id: '1', method: 'PATCH', url: `/users/${r.byId.get('w0')!.body.id}`, headers: CT, body: { city: 'x' } },
+      {
+        id: '1',
+        method: 'PATCH',
+        url: `/users/${r.byId.get('w0')!.body.id}`,
+        headers: CT,
+        body: { city: 'x' },
+      },
       { id: '2', method: 'GET', url: '/users?$top=1', dependsOn: ['1'] },
     ]);
     expect(dep.byId.get('1')!.status).toBe(429);
@@ -303,7 +342,11 @@ describe('$batch', () => {
     // Which items get the fault depends on the seeded draw order; the test only relies on a seed
     // giving the same answer twice, and looks for a seed where the outer request is not throttled.
     const rate = 0.5;
-    const items = Array.from({ length: 8 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users?$top=1&$select=id' }));
+    const items = Array.from({ length: 8 }, (_, i) => ({
+      id: String(i),
+      method: 'GET',
+      url: '/users?$top=1&$select=id',
+    }));
     const run = async (seed: number) => {
       t.emu.setFaults({ seed: seed + 1_000_000 });
       t.emu.setFaults({ seed, rate429: rate, retryAfterSeconds: 3 });

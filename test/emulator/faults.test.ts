@@ -2,12 +2,17 @@
  * Fault injection, the write budget and the admin endpoint of the running emulator, over real HTTPS.
  * No timing assertions except lower bounds (latency, Retry-After).
  */
-import { request } from 'undici';
+import { networkInterfaces } from 'node:os';
+import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultConfig, noFaults } from '../../emulator/faults.js';
+import { startEmulator } from '../../emulator/index.js';
 import { startTestTenant, type TestTenant } from '../support/emulator.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A parsed JSON answer, read field by field in assertions (the shape is what is under test). */
+type Json = ReturnType<typeof JSON.parse>;
 
 /** What one request came to, as a client sees it. */
 type Outcome = 'drop' | 'truncate' | 'corrupt' | number;
@@ -51,10 +56,10 @@ async function admin(t: TestTenant, method: string, path: string, body?: unknown
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.statusCode, body: (await res.body.json()) as any };
+  return { status: res.statusCode, body: (await res.body.json()) as Json };
 }
 
-function expectEnvelope(body: any, code: string) {
+function expectEnvelope(body: Json, code: string) {
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe('string');
   expect(body.error.innerError.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
@@ -104,7 +109,9 @@ describe('fault injection on Graph requests', () => {
     const w = await t.graph('PATCH', `/users/${userId}`, { body: { jobTitle: 'never written' } });
     expect(w.status).toBe(429);
     t.emu.setFaults({ rate429: 0 });
-    expect((await t.graph('GET', `/users/${userId}?$select=jobTitle`)).body.jobTitle).not.toBe('never written');
+    expect((await t.graph('GET', `/users/${userId}?$select=jobTitle`)).body.jobTitle).not.toBe(
+      'never written',
+    );
   });
 
   it('503 (with Retry-After) and 504 (without)', async () => {
@@ -146,7 +153,9 @@ describe('fault injection on Graph requests', () => {
     expect(() => JSON.parse(r.text)).toThrow();
     expect(r.text.length).toBe(clean.text.length);
     // Only 200s with a body are corrupted: a 204 stays empty, an error stays parseable.
-    expect((await t.graph('PATCH', `/users/${userId}`, { body: { jobTitle: 'Corrupt-free' } })).status).toBe(204);
+    expect((await t.graph('PATCH', `/users/${userId}`, { body: { jobTitle: 'Corrupt-free' } })).status).toBe(
+      204,
+    );
     const missing = await t.graph('GET', '/users/00000000-0000-0000-0000-000000000000');
     expect(missing.status).toBe(404);
     expectEnvelope(missing.body, 'Request_ResourceNotFound');
@@ -265,6 +274,8 @@ describe('fault injection on Graph requests', () => {
     expect((await admin(t, 'GET', 'objects?type=nonsense')).status).toBe(400);
     expect((await admin(t, 'GET', 'nothing-here')).status).toBe(404);
     expect((await admin(t, 'DELETE', 'config')).status).toBe(404);
+    expect(() => t.emu.advanceClock(Number.NaN)).toThrow(/advanceClock/);
+    expect(Math.abs(t.emu.context.now() - Date.now())).toBeLessThan(60_000);
   });
 
   it('counters report requests, tokens and every kind of injected fault', async () => {
@@ -332,10 +343,10 @@ describe('determinism of the fault sequence', () => {
   it('the draws do not depend on the rates: raising rate429 only turns more requests into 429', async () => {
     // Same seed, same request order: a request that is a 429 at the lower rate is a 429 at the higher one,
     // and every request that is not a 429 at the higher rate has the same outcome at both.
-    const [lo, hi] = await Promise.all([start(7), start(7)]);
+    // The emulators of the previous test, restarted on a seed neither has now (a new seed restarts).
+    const [lo, hi] = tenants;
     lo!.emu.setFaults({ ...noFaults, seed: 7, rate429: 0.2, rateCorrupt: 0.3 });
     hi!.emu.setFaults({ ...noFaults, seed: 7, rate429: 0.5, rateCorrupt: 0.3 });
-    // setFaults with the same seed does not restart; both emulators have served nothing yet.
     const seqLo = await sequence(lo!, N);
     const seqHi = await sequence(hi!, N);
     for (let i = 0; i < N; i++) {
@@ -393,7 +404,7 @@ describe('write budget (sliding window)', () => {
 
   it('the window follows the emulator clock, and $batch items each count one write', async () => {
     t.emu.setWriteBudget({ writes: 2, seconds: 150 });
-    const item = (id: string, i: number) => ({
+    const item = (i: number) => ({
       id: String(i),
       method: 'PATCH',
       url: `/users/${ids[i]}`,
@@ -401,10 +412,10 @@ describe('write budget (sliding window)', () => {
       body: { department: `Batch ${i}` },
     });
     const batch = await t.graph('POST', '/$batch', {
-      body: { requests: [0, 1, 2].map((i) => item(String(i), i)) },
+      body: { requests: [0, 1, 2].map(item) },
     });
     expect(batch.status).toBe(200);
-    const byId = new Map<string, any>(batch.body.responses.map((r: any) => [r.id, r]));
+    const byId = new Map<string, Json>(batch.body.responses.map((r: Json) => [r.id, r]));
     expect(byId.get('0').status).toBe(204);
     expect(byId.get('1').status).toBe(204);
     expect(byId.get('2').status).toBe(429);
@@ -420,4 +431,37 @@ describe('write budget (sliding window)', () => {
     expect((await t.graph('PATCH', `/users/${ids[2]}`, { body: { department: 'Later' } })).status).toBe(204);
     t.emu.advanceClock(-151);
   });
+});
+
+const externalIPv4 = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+describe('admin endpoint exposure', () => {
+  it.skipIf(!externalIPv4)(
+    'answers loopback clients only, even when listening on every interface',
+    async () => {
+      const emu = await startEmulator({ host: '0.0.0.0', generate: { users: 1, groups: 0, seed: 1 } });
+      // The server certificate names the loopback addresses only: skip verification for the outside address.
+      const agent = new Agent({ connect: { rejectUnauthorized: false } });
+      try {
+        const port = new URL(emu.baseUrl).port;
+        const outside = await request(`https://${externalIPv4}:${port}/_emulator/config`, {
+          method: 'PATCH',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ faults: { rate429: 1 } }),
+        });
+        expect(outside.statusCode).toBe(403);
+        await outside.body.dump();
+        expect(emu.context.faults.config.rate429).toBe(0);
+        const inside = await request(`https://127.0.0.1:${port}/_emulator/config`, { dispatcher: agent });
+        expect(inside.statusCode).toBe(200);
+        await inside.body.dump();
+      } finally {
+        await agent.close();
+        await emu.close();
+      }
+    },
+  );
 });

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_EXTENSION_APP_ID } from '../../emulator/directory/seed.js';
 import { allPages, startTestTenant, type TestTenant } from '../support/emulator.js';
 
+/** A JSON payload under test: its shape is what the assertions check. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+type J = any;
+
 /** Lists and reads of directory objects over real HTTPS: shapes, annotations, paging, advanced queries. */
 
 const USERS = 230;
@@ -39,12 +43,7 @@ let stored: Record<string, unknown>[];
 
 const q = (s: string) => encodeURIComponent(s);
 
-function expectError(
-  r: { status: number; body: any },
-  status: number,
-  code: string,
-  message?: string,
-): void {
+function expectError(r: { status: number; body: J }, status: number, code: string, message?: string): void {
   expect(r.status, JSON.stringify(r.body)).toBe(status);
   expect(r.body.error.code).toBe(code);
   if (message !== undefined) expect(r.body.error.message).toBe(message);
@@ -87,7 +86,7 @@ describe('GET /users: default properties and $select', () => {
       expect(u.preferredLanguage).toBeNull();
     }
     // A guest has no jobTitle: null, not absent.
-    const guest = r.body.value.find((u: any) => u.userPrincipalName.includes('#EXT#'));
+    const guest = r.body.value.find((u: J) => u.userPrincipalName.includes('#EXT#'));
     if (guest) expect(guest.jobTitle).toBeNull();
   });
 
@@ -166,7 +165,7 @@ describe('paging', () => {
     expect(pages.map((p) => p.value.length)).toEqual([100, 100, USERS - 200]);
     expect(pages.at(-1)['@odata.nextLink']).toBeUndefined();
     for (const p of pages) expect(p['@odata.context']).toBe(`${root}/$metadata#users(id)`);
-    const ids = pages.flatMap((p) => p.value.map((u: any) => u.id));
+    const ids = pages.flatMap((p) => p.value.map((u: J) => u.id));
     expect(new Set(ids).size).toBe(USERS);
     expect(new Set(ids)).toEqual(new Set(stored.map((u) => u.id)));
   });
@@ -180,7 +179,7 @@ describe('paging', () => {
     expect(new URL(pages[0]['@odata.nextLink']).searchParams.get('$filter')).toBe(filter);
     const all = pages.flatMap((p) => p.value);
     expect(all).toHaveLength(members);
-    expect(all.every((u: any) => u.userType === 'Member')).toBe(true);
+    expect(all.every((u: J) => u.userType === 'Member')).toBe(true);
     expect(pages.at(-1)['@odata.nextLink']).toBeUndefined();
   });
 
@@ -220,9 +219,12 @@ describe('$filter, $count and $search', () => {
       `/users?$filter=${q(`userPrincipalName eq '${String(u.userPrincipalName).toUpperCase()}'`)}`,
     );
     expect(eq.status).toBe(200);
-    expect(eq.body.value.map((x: any) => x.id)).toEqual([u.id]);
+    expect(eq.body.value.map((x: J) => x.id)).toEqual([u.id]);
 
-    const sw = await t.graph('GET', `/users?$filter=${q("startsWith(displayName,'Ada ')")}&$select=displayName`);
+    const sw = await t.graph(
+      'GET',
+      `/users?$filter=${q("startsWith(displayName,'Ada ')")}&$select=displayName`,
+    );
     expect(sw.status).toBe(200);
     const expected = stored.filter((x) => String(x.displayName).startsWith('Ada ')).length;
     expect(sw.body.value).toHaveLength(expected);
@@ -231,7 +233,7 @@ describe('$filter, $count and $search', () => {
 
     const two = stored.slice(3, 5).map((x) => x.id);
     const inq = await t.graph('GET', `/users?$filter=${q(`id in ('${two[0]}','${two[1]}')`)}&$select=id`);
-    expect(inq.body.value.map((x: any) => x.id).sort()).toEqual([...two].sort());
+    expect(inq.body.value.map((x: J) => x.id).sort()).toEqual([...two].sort());
   });
 
   it('finds guests with userType eq Guest; they have #EXT# UPNs', async () => {
@@ -259,7 +261,7 @@ describe('$filter, $count and $search', () => {
     expect(unified.status).toBe(200);
     expect(unified.body['@odata.context']).toBe(`${root}/$metadata#groups(id,groupTypes,mail,mailEnabled)`);
     const all = await t.graph('GET', '/groups?$select=id,groupTypes');
-    const expected = all.body.value.filter((g: any) => g.groupTypes.includes('Unified')).length;
+    const expected = all.body.value.filter((g: J) => g.groupTypes.includes('Unified')).length;
     expect(unified.body.value).toHaveLength(expected);
     for (const g of unified.body.value) {
       expect(g.groupTypes).toEqual(['Unified']);
@@ -269,6 +271,20 @@ describe('$filter, $count and $search', () => {
     const staff = await t.graph('GET', `/groups?$filter=${q("mailNickname eq 'all-staff'")}`);
     expect(staff.body.value).toHaveLength(1);
     expect(staff.body.value[0].displayName).toBe('All staff');
+
+    const sg = await t.graph(
+      'GET',
+      `/groups?$filter=${q("startsWith(displayName,'SG ')")}&$select=displayName,securityEnabled`,
+    );
+    expect(sg.status).toBe(200);
+    expect(sg.body.value.length).toBe(GROUPS - 1 - expected);
+    for (const g of sg.body.value)
+      expect(g).toEqual({ displayName: expect.stringMatching(/^SG /), securityEnabled: true });
+    const two = all.body.value.slice(1, 3).map((g: J) => g.id);
+    const inq = await t.graph('GET', `/groups?$filter=${q(`id in ('${two[0]}','${two[1]}')`)}&$select=id`);
+    expect(inq.body.value.map((g: J) => g.id).sort()).toEqual([...two].sort());
+    const notUnified = await t.graph('GET', `/groups?$filter=${q("not(groupTypes/any(c:c eq 'Unified'))")}`);
+    expectError(notUnified, 400, 'Request_UnsupportedQuery', ADVANCED_MESSAGE('not'));
   });
 
   it('returns the group default property set', async () => {
@@ -317,12 +333,7 @@ describe('$filter, $count and $search', () => {
     });
     expect(first.status).toBe(200);
     expect(first.body['@odata.count']).toBe(guests);
-    expect(Object.keys(first.body)).toEqual([
-      '@odata.context',
-      '@odata.count',
-      '@odata.nextLink',
-      'value',
-    ]);
+    expect(Object.keys(first.body)).toEqual(['@odata.context', '@odata.count', '@odata.nextLink', 'value']);
     const next = new URL(first.body['@odata.nextLink']);
     expect(next.searchParams.get('$count')).toBe('true');
     expect(next.searchParams.get('$filter')).toBe(filter);
@@ -357,13 +368,78 @@ describe('$filter, $count and $search', () => {
       'Request_UnsupportedQuery',
       "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
     );
-    const r = await t.graph('GET', `/users?$search=${q('"displayName:Grace"')}&$select=displayName&$top=999`, {
-      headers: EVENTUAL,
-    });
+    const r = await t.graph(
+      'GET',
+      `/users?$search=${q('"displayName:Grace"')}&$select=displayName&$top=999`,
+      {
+        headers: EVENTUAL,
+      },
+    );
     expect(r.status).toBe(200);
     const expected = stored.filter((x) => String(x.displayName).startsWith('Grace ')).length;
     expect(r.body.value).toHaveLength(expected);
     expect(expected).toBeGreaterThan(0);
+  });
+
+  it('answers /users/$count as text only with ConsistencyLevel: eventual', async () => {
+    const bare = await t.graph('GET', '/users/$count');
+    expectError(bare, 400, 'Request_BadRequest', '$count is not currently supported.');
+    const r = await t.graph('GET', '/users/$count', { headers: EVENTUAL });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+    expect(r.text).toBe(String(USERS));
+    const guests = stored.filter((x) => x.userType === 'Guest').length;
+    const f = await t.graph('GET', `/users/$count?$filter=${q("userType eq 'Guest'")}`, {
+      headers: EVENTUAL,
+    });
+    expect(f.text).toBe(String(guests));
+    const staff = await t.graph('GET', `/groups?$filter=${q("mailNickname eq 'all-staff'")}&$select=id`);
+    const members = await t.graph('GET', `/groups/${staff.body.value[0].id}/members/$count`, {
+      headers: EVENTUAL,
+    });
+    expect(members.text).toBe(String(USERS));
+    expect((await t.graph('GET', `/groups/${staff.body.value[0].id}/members/$count`)).status).toBe(400);
+  });
+
+  it('orders by displayName by default and by other properties only as an advanced query', async () => {
+    const pages = await allPages(t, '/users?$orderby=displayName&$select=displayName&$top=100');
+    const names = pages.flatMap((p) => p.value.map((u: J) => u.displayName));
+    expect(names).toHaveLength(USERS);
+    const sorted = [...names].sort((a, b) =>
+      a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0,
+    );
+    expect(names).toEqual(sorted);
+    const desc = await t.graph(
+      'GET',
+      '/users?$orderby=userPrincipalName desc&$select=userPrincipalName&$top=3',
+    );
+    expect(desc.status).toBe(200);
+    const upns = stored
+      .map((u) => String(u.userPrincipalName).toLowerCase())
+      .sort()
+      .reverse();
+    expect(desc.body.value.map((u: J) => u.userPrincipalName.toLowerCase())).toEqual(upns.slice(0, 3));
+    const message = 'Sorting not supported for current query.';
+    expectError(
+      await t.graph('GET', '/users?$orderby=createdDateTime'),
+      400,
+      'Request_UnsupportedQuery',
+      message,
+    );
+    expectError(
+      await t.graph('GET', `/users?$orderby=displayName&$filter=${q("userType eq 'Guest'")}`),
+      400,
+      'Request_UnsupportedQuery',
+      message,
+    );
+    const adv = await t.graph(
+      'GET',
+      `/users?$orderby=displayName&$filter=${q("userType eq 'Guest'")}&$count=true`,
+      {
+        headers: EVENTUAL,
+      },
+    );
+    expect(adv.status).toBe(200);
   });
 
   it('refuses a filter on a property the index does not support', async () => {
@@ -413,10 +489,15 @@ describe('single objects', () => {
   });
 
   it('returns directory extension properties only when selected', async () => {
-    const u = stored.find((x) => x[`${EXT}_employeeNumber`] !== undefined && x[`${EXT}_skills`] !== undefined)!;
+    const u = stored.find(
+      (x) => x[`${EXT}_employeeNumber`] !== undefined && x[`${EXT}_skills`] !== undefined,
+    )!;
     const plain = await t.graph('GET', `/users/${u.id}`);
     expect(Object.keys(plain.body).some((k) => k.startsWith('extension_'))).toBe(false);
-    const sel = await t.graph('GET', `/users/${u.id}?$select=id,${EXT}_employeeNumber,${EXT}_skills,${EXT}_badgeCode`);
+    const sel = await t.graph(
+      'GET',
+      `/users/${u.id}?$select=id,${EXT}_employeeNumber,${EXT}_skills,${EXT}_badgeCode`,
+    );
     expect(sel.status).toBe(200);
     expect(sel.body[`${EXT}_employeeNumber`]).toBe(u[`${EXT}_employeeNumber`]);
     expect(sel.body[`${EXT}_skills`]).toEqual(u[`${EXT}_skills`]);
@@ -455,13 +536,48 @@ describe('single objects', () => {
     expectError(missing, 404, 'Request_ResourceNotFound');
   });
 
+  it('gets any object through /directoryObjects/{id} and many through getByIds', async () => {
+    const u = stored[1]!;
+    const groups = await t.graph('GET', '/groups?$select=id&$top=2');
+    const g = groups.body.value[0].id;
+    const one = await t.graph('GET', `/directoryObjects/${u.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body['@odata.context']).toBe(`${root}/$metadata#directoryObjects/$entity`);
+    expect(one.body['@odata.type']).toBe('#microsoft.graph.user');
+    expect(Object.keys(one.body).sort()).toEqual(['@odata.context', '@odata.type', ...USER_DEFAULTS].sort());
+    const grp = await t.graph('GET', `/directoryObjects/${g}?$select=id,displayName`);
+    expect(Object.keys(grp.body)).toEqual(['@odata.context', '@odata.type', 'id', 'displayName']);
+    expect(grp.body['@odata.type']).toBe('#microsoft.graph.group');
+    expectError(await t.graph('GET', `/directoryObjects/${randomUUID()}`), 404, 'Request_ResourceNotFound');
+
+    const ids = [g, u.id, randomUUID()];
+    const r = await t.graph('POST', '/directoryObjects/getByIds', { body: { ids } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body['@odata.context']).toBe(`${root}/$metadata#directoryObjects`);
+    expect(r.body.value.map((x: J) => [x['@odata.type'], x.id])).toEqual([
+      ['#microsoft.graph.group', g],
+      ['#microsoft.graph.user', u.id],
+    ]);
+    const users = await t.graph('POST', '/directoryObjects/getByIds', { body: { ids, types: ['user'] } });
+    expect(users.body.value.map((x: J) => x.id)).toEqual([u.id]);
+    expectError(await t.graph('POST', '/directoryObjects/getByIds', { body: {} }), 400, 'Request_BadRequest');
+  });
+
   it('lists organisational contacts with every property', async () => {
     const r = await t.graph('GET', '/contacts');
     expect(r.status).toBe(200);
     expect(r.body['@odata.context']).toBe(`${root}/$metadata#contacts`);
     expect(r.body.value.length).toBe(Math.floor(USERS / 50));
     for (const c of r.body.value) {
-      for (const k of ['id', 'displayName', 'mail', 'mailNickname', 'companyName', 'proxyAddresses', 'phones'])
+      for (const k of [
+        'id',
+        'displayName',
+        'mail',
+        'mailNickname',
+        'companyName',
+        'proxyAddresses',
+        'phones',
+      ])
         expect(c).toHaveProperty(k);
       expect(c).not.toHaveProperty('@odata.type');
     }
@@ -488,7 +604,7 @@ describe('relations', () => {
       expect(Object.keys(m).sort()).toEqual(['@odata.type', ...USER_DEFAULTS].sort());
     }
     const pages = await allPages(t, `/groups/${staff}/members?$select=id&$top=100`);
-    const ids = pages.flatMap((p) => p.value.map((m: any) => m.id));
+    const ids = pages.flatMap((p) => p.value.map((m: J) => m.id));
     expect(ids).toHaveLength(USERS);
     expect(new Set(ids).size).toBe(USERS);
     expect(new URL(pages[0]['@odata.nextLink']).searchParams.get('$select')).toBe('id');
@@ -497,7 +613,7 @@ describe('relations', () => {
 
   it('lists mixed member types with their own @odata.type', async () => {
     const contacts = await t.graph('GET', '/contacts?$select=id');
-    const contactIds = new Set(contacts.body.value.map((c: any) => c.id));
+    const contactIds = new Set(contacts.body.value.map((c: J) => c.id));
     const groups = await t.graph('GET', '/groups?$select=id');
     let seenContact = false;
     for (const g of groups.body.value) {
@@ -513,13 +629,50 @@ describe('relations', () => {
     expect(seenContact).toBe(true);
   });
 
+  it('applies a members $select to each member type, skipping what a type lacks', async () => {
+    const contacts = await t.graph('GET', '/contacts?$select=id');
+    const contactIds = new Set(contacts.body.value.map((c: J) => c.id));
+    const groups = await t.graph('GET', '/groups?$select=id');
+    let mixed: string | undefined;
+    for (const g of groups.body.value) {
+      const m = await t.graph('GET', `/groups/${g.id}/members?$select=id&$top=999`);
+      if (m.body.value.some((x: J) => contactIds.has(x.id))) mixed = g.id;
+    }
+    expect(mixed).toBeDefined();
+    const r = await t.graph(
+      'GET',
+      `/groups/${mixed}/members?$select=id,userPrincipalName,companyName&$top=999`,
+    );
+    expect(r.status, r.text).toBe(200);
+    for (const x of r.body.value) {
+      if (x['@odata.type'] === '#microsoft.graph.user')
+        expect(Object.keys(x)).toEqual(['@odata.type', 'id', 'userPrincipalName', 'companyName']);
+      else if (x['@odata.type'] === '#microsoft.graph.orgContact')
+        expect(Object.keys(x)).toEqual(['@odata.type', 'id', 'companyName']);
+      else expect(Object.keys(x)).toEqual(['@odata.type', 'id']);
+    }
+    const bad = await t.graph('GET', `/groups/${mixed}/members?$select=id,shoeSize`);
+    expectError(
+      bad,
+      400,
+      'Request_BadRequest',
+      "Could not find a property named 'shoeSize' on type 'microsoft.graph.directoryObject'.",
+    );
+    // Also when the group has no members: the $select is checked up front.
+    const empty = await t.graph(
+      'GET',
+      `/users/${stored.find((u) => u.userType === 'Guest')!.id}/directReports?$select=shoeSize`,
+    );
+    expect(empty.status).toBe(400);
+  });
+
   it('lists a user memberOf as groups with @odata.type', async () => {
     const u = stored[0]!;
     const r = await t.graph('GET', `/users/${u.id}/memberOf?$select=id,displayName`);
     expect(r.status).toBe(200);
     expect(r.body['@odata.context']).toBe(`${root}/$metadata#directoryObjects`);
     expect(r.body.value.length).toBeGreaterThanOrEqual(1);
-    expect(r.body.value.map((g: any) => g.id)).toContain(staff);
+    expect(r.body.value.map((g: J) => g.id)).toContain(staff);
     for (const g of r.body.value) expect(Object.keys(g)).toEqual(['@odata.type', 'id', 'displayName']);
     for (const g of r.body.value) expect(g['@odata.type']).toBe('#microsoft.graph.group');
   });
@@ -531,8 +684,58 @@ describe('relations', () => {
     expect(r.body.value).toHaveLength(3);
   });
 
+  it('expands manager on a list and a single user; users without one have no manager key', async () => {
+    const withManager = (await fetchAdmin('/_emulator/objects?type=user')) as {
+      id: string;
+      manager: string | null;
+    }[];
+    const r = await t.graph('GET', '/users?$select=id&$expand=manager($select=id,displayName)&$top=999');
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.value).toHaveLength(USERS);
+    const managerOf = new Map(withManager.map((u) => [u.id, u.manager]));
+    for (const u of r.body.value) {
+      const m = managerOf.get(u.id);
+      if (m) {
+        expect(Object.keys(u)).toEqual(['id', 'manager']);
+        expect(u.manager['@odata.type']).toBe('#microsoft.graph.user');
+        expect(Object.keys(u.manager)).toEqual(['@odata.type', 'id', 'displayName']);
+        expect(u.manager.id).toBe(m);
+      } else expect(Object.keys(u)).toEqual(['id']);
+    }
+    const one = withManager.find((u) => u.manager)!;
+    const single = await t.graph('GET', `/users/${one.id}?$expand=manager`);
+    expect(single.body.manager.id).toBe(one.manager);
+    expect(single.body.manager).toHaveProperty('userPrincipalName');
+    expect(single.body).toHaveProperty('displayName');
+  });
+
+  it('expands group members to at most 20, and refuses unknown relations', async () => {
+    const r = await t.graph(
+      'GET',
+      `/groups?$filter=${q("mailNickname eq 'all-staff'")}&$select=id&$expand=members($select=id)`,
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.value[0].members).toHaveLength(20);
+    expect(r.body.value[0].members[0]).toEqual({
+      '@odata.type': '#microsoft.graph.user',
+      id: expect.any(String),
+    });
+    const bad = await t.graph('GET', '/users?$expand=shoes');
+    expectError(
+      bad,
+      400,
+      'Request_BadRequest',
+      "Could not find a property named 'shoes' on type 'microsoft.graph.user'.",
+    );
+    const advanced = await t.graph('GET', '/users?$expand=manager&$count=true', { headers: EVENTUAL });
+    expectError(advanced, 400, 'Request_UnsupportedQuery');
+  });
+
   it('gets a manager and the direct reports', async () => {
-    const withManager = (await fetchAdmin('/_emulator/objects?type=user')) as { id: string; manager: string | null }[];
+    const withManager = (await fetchAdmin('/_emulator/objects?type=user')) as {
+      id: string;
+      manager: string | null;
+    }[];
     const u = withManager.find((x) => x.manager)!;
     const m = await t.graph('GET', `/users/${u.id}/manager?$select=id`);
     expect(m.status).toBe(200);
@@ -542,7 +745,7 @@ describe('relations', () => {
       id: u.manager,
     });
     const reports = await t.graph('GET', `/users/${u.manager}/directReports?$select=id&$top=999`);
-    expect(reports.body.value.map((x: any) => x.id)).toContain(u.id);
+    expect(reports.body.value.map((x: J) => x.id)).toContain(u.id);
   });
 });
 
@@ -553,7 +756,12 @@ describe('permissions, tokens, errors, $metadata', () => {
     expect(ok.status).toBe(200);
     for (const path of ['/groups', '/contacts', '/servicePrincipals']) {
       const r = await t.graph('GET', path, { token });
-      expectError(r, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      expectError(
+        r,
+        403,
+        'Authorization_RequestDenied',
+        'Insufficient privileges to complete the operation.',
+      );
     }
     const write = await t.graph('PATCH', `/users/${stored[0]!.id}`, { token, body: { jobTitle: 'x' } });
     expectError(write, 403, 'Authorization_RequestDenied');
@@ -561,7 +769,12 @@ describe('permissions, tokens, errors, $metadata', () => {
 
   it('refuses a garbage token with 401 InvalidAuthenticationToken and WWW-Authenticate', async () => {
     const r = await t.graph('GET', '/users', { token: 'garbage' });
-    expectError(r, 401, 'InvalidAuthenticationToken', 'CompactToken parsing failed with error code: 80049217');
+    expectError(
+      r,
+      401,
+      'InvalidAuthenticationToken',
+      'CompactToken parsing failed with error code: 80049217',
+    );
     expect(r.headers['www-authenticate']).toMatch(/^Bearer realm="", authorization_uri="/);
     const forged = await t.graph('GET', '/users', {
       token: `${(await t.token()).split('.').slice(0, 2).join('.')}.AAAA`,

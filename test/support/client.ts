@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GraphClient, type GraphClientOptions } from '../../connector/graph/client.js';
 import { resolveCloud } from '../../connector/graph/clouds.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { sharedTls } from './tls.js';
 
 /** An emulator plus a connector GraphClient signed in with a secret, trusting the emulator's CA file. */
 export interface ClientRig {
@@ -24,6 +25,7 @@ export async function startClientRig(
   const clientId = randomUUID();
   const secret = randomBytes(24).toString('base64url');
   const emu = await startEmulator({
+    tls: sharedTls(),
     ...emuOpts,
     apps: [{ clientId, secrets: [secret], certificates: [], roles: 'all' }, ...(emuOpts.apps ?? [])],
   });

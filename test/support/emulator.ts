@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { sharedTls } from './tls.js';
 
 /** A running emulator with one all-permission app, and a small HTTPS client that trusts it. */
 export interface TestTenant {
@@ -10,7 +11,11 @@ export interface TestTenant {
   agent: Agent;
   token(clientId?: string, secret?: string): Promise<string>;
   /** A Graph call with a fresh-enough token; `path` is relative to /v1.0 unless it starts with https. */
-  graph(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; token?: string }): Promise<GraphReply>;
+  graph(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; token?: string },
+  ): Promise<GraphReply>;
   close(): Promise<void>;
 }
 
@@ -25,6 +30,7 @@ export async function startTestTenant(opts: EmulatorOptions = {}): Promise<TestT
   const clientId = randomUUID();
   const secret = randomBytes(24).toString('base64url');
   const emu = await startEmulator({
+    tls: sharedTls(),
     ...opts,
     apps: [{ clientId, secrets: [secret], certificates: [], roles: 'all' }, ...(opts.apps ?? [])],
   });
@@ -54,7 +60,9 @@ export async function startTestTenant(opts: EmulatorOptions = {}): Promise<TestT
     o: { body?: unknown; headers?: Record<string, string>; token?: string } = {},
   ): Promise<GraphReply> {
     cached ??= await token();
-    const url = path.startsWith('https://') ? path : `${emu.baseUrl}/v1.0${path.startsWith('/') ? '' : '/'}${path}`;
+    const url = path.startsWith('https://')
+      ? path
+      : `${emu.baseUrl}/v1.0${path.startsWith('/') ? '' : '/'}${path}`;
     const res = await request(url, {
       method: method as 'GET',
       dispatcher: agent,
@@ -73,7 +81,8 @@ export async function startTestTenant(opts: EmulatorOptions = {}): Promise<TestT
       body = undefined;
     }
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    for (const [k, v] of Object.entries(res.headers))
+      headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
     return { status: res.statusCode, headers, body, text };
   }
 
@@ -92,7 +101,11 @@ export async function startTestTenant(opts: EmulatorOptions = {}): Promise<TestT
 }
 
 /** Follows nextLinks to the end; returns every page. */
-export async function allPages(t: TestTenant, first: string, headers: Record<string, string> = {}): Promise<any[]> {
+export async function allPages(
+  t: TestTenant,
+  first: string,
+  headers: Record<string, string> = {},
+): Promise<any[]> {
   const pages: any[] = [];
   let url: string | undefined = first;
   while (url) {
