@@ -125,12 +125,14 @@ async function runChunk(
   let waited = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     const writes = pending.filter((r) => r.method !== 'GET').length;
-    if (writes && client.governor)
-      client.counters.governorWaitMs += await client.governor.acquire(writes, signal);
+    const t0 = performance.now();
+    const permit = writes && client.governor ? await client.governor.acquire(writes, signal) : undefined;
+    client.counters.governorWaitMs += performance.now() - t0;
     let responses: InnerResponse[];
     try {
       responses = await post(client, pending, signal);
     } catch (e) {
+      permit?.release();
       if (!(e instanceof TransportError) && !(e instanceof GraphError && e.status >= 500)) throw e;
       // The batch may or may not have run: idempotent items go again, creates are looked up first.
       if (attempt >= policy.maxAttempts) {
@@ -144,6 +146,7 @@ async function runChunk(
       await sleep(ms, signal);
       continue;
     }
+    permit?.release();
     const byId = new Map(responses.map((r) => [String(r.id).toLowerCase(), r]));
     const retry: BatchRequest[] = [];
     let retryAfterMs = 0;

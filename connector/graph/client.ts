@@ -3,7 +3,13 @@ import { type Dispatcher, interceptors, request } from 'undici';
 import type { Cloud } from './clouds.js';
 import { type Counters, newCounters } from './counters.js';
 import { GraphError, TransportError, transportError } from './errors.js';
-import { GRAPH_WRITE_BUDGET, governorFor, type WriteBudget, type WriteGovernor } from './governor.js';
+import {
+  GRAPH_WRITE_BUDGET,
+  governorFor,
+  type Permit,
+  type WriteBudget,
+  type WriteGovernor,
+} from './governor.js';
 import {
   backoffMs,
   defaultRetryPolicy,
@@ -87,6 +93,8 @@ type RetryError = Error & { statusCode?: number; code?: string; headers?: Record
 /** Per-request retry state for undici's RetryHandler: our policy decides, undici re-sends. */
 interface RetryState {
   waitedMs: number;
+  /** The governor's permit of the attempt in flight. */
+  permit: Permit | undefined;
 }
 
 /**
@@ -119,15 +127,21 @@ export class GraphClient {
       }),
       decompress,
     );
-    this.tokens = new TokenProvider({
-      cloud: o.cloud,
-      tenantId: o.tenantId,
-      clientId: o.clientId,
-      credential: o.credential,
-      dispatcher: this.base,
-      counters: this.counters,
-      timeoutMs: this.http.timeoutMs,
-    });
+    try {
+      this.tokens = new TokenProvider({
+        cloud: o.cloud,
+        tenantId: o.tenantId,
+        clientId: o.clientId,
+        credential: o.credential,
+        dispatcher: this.base,
+        counters: this.counters,
+        timeoutMs: this.http.timeoutMs,
+      });
+    } catch (e) {
+      // A bad certificate or tenant must not leave the pool open.
+      void this.base.close();
+      throw e;
+    }
     this.governor =
       o.writeBudget === false
         ? undefined
@@ -189,12 +203,6 @@ export class GraphClient {
   ): Promise<GraphResponse<T>> {
     let token = await this.tokens.getToken();
     for (let renewed = false; ; renewed = true) {
-      if (write && this.governor) {
-        const waited = await this.governor.acquire(1, opts.signal, (ms) =>
-          this.o.onWait?.({ reason: 'write-budget', ms, method, path: pathOf(url) }),
-        );
-        this.counters.governorWaitMs += waited;
-      }
       const res = await this.send(method, url, token, write, opts);
       if (res.status === 401 && !renewed && isTokenRejection(res.body)) {
         token = await this.tokens.renewAfter401(token);
@@ -207,6 +215,21 @@ export class GraphClient {
       if (write) this.governor?.onSuccess();
       return res as GraphResponse<T>;
     }
+  }
+
+  /** A write waits for the governor; the permit is held until Graph's answer arrives. */
+  private async permit(
+    method: string,
+    url: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Permit | undefined> {
+    if (!this.governor) return undefined;
+    const t0 = performance.now();
+    const p = await this.governor.acquire(1, signal, (ms) =>
+      this.o.onWait?.({ reason: 'write-budget', ms, method, path: pathOf(url) }),
+    );
+    this.counters.governorWaitMs += performance.now() - t0;
+    return p;
   }
 
   private async send(
@@ -226,7 +249,10 @@ export class GraphClient {
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...opts.headers,
     };
-    const state: RetryState = { waitedMs: 0 };
+    const state: RetryState = {
+      waitedMs: 0,
+      permit: write ? await this.permit(method, url, opts.signal) : undefined,
+    };
     this.counters.requests++;
     if (body) this.counters.bytesSent += Buffer.byteLength(body);
     let res: Dispatcher.ResponseData<unknown>;
@@ -243,9 +269,12 @@ export class GraphClient {
         },
       } as unknown as Parameters<typeof request>[1]);
     } catch (e) {
+      state.permit?.release();
       if (opts.signal?.aborted) throw opts.signal.reason;
       throw transportError(e, method, url);
     }
+    // Headers are here: Graph has received the write.
+    state.permit?.release();
     let text: string;
     try {
       text = await res.body.text();
@@ -328,9 +357,11 @@ export class GraphClient {
       status,
       attempt,
     });
+    // This attempt's answer has arrived; the next attempt is a write of its own for Graph's budget.
+    state.permit?.release();
     sleep(ms, signal)
       .then(async () => {
-        if (write && this.governor) this.counters.governorWaitMs += await this.governor.acquire(1, signal);
+        if (write) state.permit = await this.permit(method, url, signal);
         cb(null);
       })
       .catch((reason: unknown) => cb(reason instanceof Error ? reason : new Error('cancelled')));

@@ -60,7 +60,8 @@ export function resolveCloud(
       builtIn: false,
     };
   }
-  const cloud = BUILT_IN[name as Exclude<CloudName, 'custom'>];
+  // Own keys only: 'toString' or 'constructor' must not come back as a cloud from Object.prototype.
+  const cloud = Object.hasOwn(BUILT_IN, name) ? BUILT_IN[name as Exclude<CloudName, 'custom'>] : undefined;
   if (!cloud) throw new CloudConfigError(`cloud must be one of ${CLOUD_NAMES.join(', ')}; got '${name}'`);
   return cloud;
 }

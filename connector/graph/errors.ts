@@ -111,14 +111,20 @@ const TLS_CODES = new Set([
 
 /** Turns an undici/Node error into a TransportError with a message an administrator can act on. */
 export function transportError(err: unknown, method: string, url: string): TransportError {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  type NodeError = { code?: string; message?: string; address?: string; port?: number; hostname?: string };
+  const e = err as NodeError & { cause?: NodeError };
   const code = e.cause?.code ?? e.code ?? 'UNKNOWN';
+  const sys: NodeError = e.cause?.code ? e.cause : e;
   let host = url;
   let path = url;
+  let hostname = url;
+  let port = '';
   try {
     const u = new URL(url);
     host = u.host;
     path = u.pathname;
+    hostname = u.hostname.replace(/^\[|\]$/g, '');
+    port = u.port || (u.protocol === 'http:' ? '80' : '443');
   } catch {
     // keep the raw text
   }
@@ -147,16 +153,23 @@ export function transportError(err: unknown, method: string, url: string): Trans
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    // Through a proxy the name that failed is the proxy's, not the target's.
+    const name = sys.hostname && sys.hostname !== hostname ? `${sys.hostname} (on the way to ${host})` : host;
     return new TransportError(
-      `cannot resolve ${host} (${code}); check DNS or the proxy setting`,
+      `cannot resolve ${name} (${code}); check DNS or the proxy setting`,
       code,
       method,
       path,
     );
   }
   if (code === 'ECONNREFUSED') {
+    // Through a proxy the refusing peer is the proxy: name it rather than the target it never reached.
+    const other = sys.address !== undefined && sys.port !== undefined && String(sys.port) !== port;
+    const peer = sys.address?.includes(':') ? `[${sys.address}]:${sys.port}` : `${sys.address}:${sys.port}`;
     return new TransportError(
-      `connection to ${host} refused; check the endpoint and the proxy setting`,
+      other
+        ? `connection to ${peer} refused on the way to ${host}; check that the proxy setting names a running proxy`
+        : `connection to ${host} refused; check the endpoint and the proxy setting`,
       code,
       method,
       path,

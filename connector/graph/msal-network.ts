@@ -2,6 +2,11 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { type Dispatcher, request } from 'undici';
 import type { Counters } from './counters.js';
 import { type TransportError, transportError } from './errors.js';
+import { backoffMs, defaultRetryPolicy, RETRYABLE_ERROR_CODES, type RetryPolicy, sleep } from './retry.js';
+
+const TOKEN_ATTEMPTS = 4;
+const TOKEN_RETRY: RetryPolicy = { ...defaultRetryPolicy, baseDelayMs: 500, maxDelayMs: 4000 };
+const TRANSIENT_LOGIN_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
 /**
  * MSAL's network traffic through the connector's undici dispatcher, so the token endpoint sees the
@@ -44,7 +49,35 @@ export class MsalNetwork implements INetworkModule {
     return this.failure;
   }
 
+  /**
+   * A token request that fails on the way (connection reset, 5xx from the login host) is repeated a
+   * few times with backoff before MSAL sees the failure; errors that will not heal (TLS trust, proxy
+   * credentials, DNS) go straight through.
+   */
   private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.sendOnce<T>(method, url, options, timeout);
+        if (attempt < TOKEN_ATTEMPTS && TRANSIENT_LOGIN_STATUSES.has(res.status)) {
+          await sleep(backoffMs(attempt, TOKEN_RETRY));
+          continue;
+        }
+        return res;
+      } catch (e) {
+        const code = (e as TransportError).code;
+        if (attempt >= TOKEN_ATTEMPTS || !RETRYABLE_ERROR_CODES.has(code)) throw e;
+        this.failure = undefined;
+        await sleep(backoffMs(attempt, TOKEN_RETRY));
+      }
+    }
+  }
+
+  private async sendOnce<T>(
     method: 'GET' | 'POST',
     url: string,
     options?: NetworkRequestOptions,

@@ -1,6 +1,6 @@
 import { ConfidentialClientApplication, type Configuration, LogLevel } from '@azure/msal-node';
 import type { Dispatcher } from 'undici';
-import { loadClientCertificate } from './certificate.js';
+import { CertificateError, loadClientCertificate } from './certificate.js';
 import { type Cloud, graphScope } from './clouds.js';
 import type { Counters } from './counters.js';
 import { TransportError } from './errors.js';
@@ -139,6 +139,13 @@ function msalConfiguration(o: TokenOptions, networkClient: MsalNetwork): Configu
     auth.clientSecret = o.credential.secret;
   } else {
     const cert = loadClientCertificate(o.credential.path, o.credential.password);
+    if (cert.notAfter.getTime() <= (o.now ?? Date.now)()) {
+      // Entra refuses assertions signed with an expired key (AADSTS700027 "The key used is expired").
+      throw new CertificateError(
+        `the certificate in ${o.credential.path} (SHA-256 thumbprint ${cert.thumbprintSha256}) expired on ` +
+          `${cert.notAfter.toISOString()}; create a new one and register it on the app`,
+      );
+    }
     auth.clientCertificate = { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem };
   }
   if (!o.cloud.builtIn) {
@@ -177,7 +184,9 @@ function describeMsalError(e: unknown, o: TokenOptions): Error {
   // MSAL wraps Entra's description as "Error(s): … - Description: AADSTS…: reason\r\nTrace ID: …";
   // the reason is the AADSTS line, without the trace and correlation ids that follow it.
   const reason = (
-    /AADSTS\d+:[^\r\n]*/.exec(text)?.[0] ?? text.split(/\r?\n/)[0]!.replace(/^\w+: /, '')
+    /AADSTS\d+:[^\r\n]*/.exec(text)?.[0] ??
+    /Description: ([^\r\n]*)/.exec(text)?.[1] ??
+    text.split(/\r?\n/)[0]!.replace(/^\w+: /, '')
   ).replace(/ - (?:Correlation|Trace) ID: .*$/, '');
   const hint =
     aadsts === 7000215 || aadsts === 7000222
@@ -186,9 +195,11 @@ function describeMsalError(e: unknown, o: TokenOptions): Error {
         ? `no app with client id ${o.clientId} in tenant ${o.tenantId}; check both and the cloud setting`
         : aadsts === 90002
           ? `tenant ${o.tenantId} not found in the ${o.cloud.name} cloud`
-          : aadsts === 700027 || aadsts === 700024
-            ? "the certificate is not registered on the app, or the assertion's clock is off"
-            : undefined;
+          : aadsts === 700027 && /key used is expired/i.test(text)
+            ? 'the certificate has expired; create a new one and register it on the app'
+            : aadsts === 700027 || aadsts === 700024
+              ? "the certificate is not registered on the app, or the assertion's clock is off"
+              : undefined;
   return new AuthenticationError(
     `sign-in to ${o.cloud.loginEndpoint} as ${o.clientId} failed: ${reason}${hint ? ` — ${hint}` : ''}`,
     aadsts,
