@@ -201,7 +201,7 @@ export class GraphClient {
     write: boolean,
     opts: RequestOptions,
   ): Promise<GraphResponse<T>> {
-    let token = await this.tokens.getToken();
+    let token = this.tokens.current() ?? (await this.tokens.getToken());
     for (let renewed = false; ; renewed = true) {
       const res = await this.send(method, url, token, write, opts);
       if (res.status === 401 && !renewed && isTokenRejection(res.body)) {
@@ -281,8 +281,8 @@ export class GraphClient {
     } catch (e) {
       throw new BodyInterrupted(transportError(e, method, url));
     }
-    this.counters.bytesReceived += Buffer.byteLength(text);
     const responseHeaders = flatten(res.headers);
+    this.counters.bytesReceived += Number(responseHeaders['content-length']) || Buffer.byteLength(text);
     let parsed: unknown;
     if (text !== '') {
       try {

@@ -64,6 +64,12 @@ export class TokenProvider {
     this.app = new ConfidentialClientApplication(msalConfiguration(o, this.network));
   }
 
+  /** The held token if it is still before its renewal time (no promise: the common case is hot). */
+  current(): string | undefined {
+    const h = this.held;
+    return h && this.now() < h.renewAt ? h.token : undefined;
+  }
+
   /** A token valid for at least the renewal margin. */
   async getToken(): Promise<string> {
     const h = this.held;
