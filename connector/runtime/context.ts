@@ -1,5 +1,5 @@
-import type { GraphClient, WaitEvent } from '../graph/client.js';
 import type { ConnectorConfig } from '../config/types.js';
+import type { GraphClient, WaitEvent } from '../graph/client.js';
 import type { Logger } from './log.js';
 
 /**

@@ -24,10 +24,15 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createLogger(level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: Level = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const log = (l: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[l] > ORDER[level]) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...(fields ? redact(fields) : {}) })}\n`);
+    write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...(fields ? redact(fields) : {}) })}\n`,
+    );
   };
   return { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import {
   handleTokenRequest,
   type IdentityConfig,
@@ -183,7 +184,8 @@ export class EmulatorServer {
     const decision = ctx.faults.decide();
     if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
 
-    const reply = (r: GraphResponse) => this.reply(res, r, requestId, clientRequestId, decision.body);
+    const gzip = /\bgzip\b/i.test(headers['accept-encoding'] ?? '');
+    const reply = (r: GraphResponse) => this.reply(res, r, requestId, clientRequestId, decision.body, gzip);
     const fail = (err: GraphHttpError) =>
       reply({
         status: err.status,
@@ -268,6 +270,7 @@ export class EmulatorServer {
     requestId: string,
     clientRequestId: string,
     bodyFault: BodyFault,
+    gzip = false,
   ): void {
     const headers: Record<string, string> = {
       'request-id': requestId,
@@ -294,6 +297,11 @@ export class EmulatorServer {
     if (!headers['Content-Type']) headers['Content-Type'] = JSON_TYPE;
     const fault = r.status === 200 ? bodyFault : 'none';
     if (fault === 'none') {
+      // Graph compresses when asked; small bodies are not worth it.
+      if (gzip && text.length > 1024) {
+        send(res, r.status, { ...headers, 'Content-Encoding': 'gzip' }, gzipSync(text, { level: 1 }));
+        return;
+      }
       send(res, r.status, headers, text);
       return;
     }

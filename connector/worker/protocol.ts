@@ -1,0 +1,62 @@
+/**
+ * The bridge protocol: JSON-RPC 2.0, one JSON message per line. Described once in
+ * schemas/bridge-protocol.schema.json; both sides are tested against that description.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Methods mirroring MIM's ECMA2 calls, plus `hello` (handshake), `cancel` and `shutdown`. */
+export const ECMA_METHODS = [
+  'getCapabilities',
+  'getConfigParameters',
+  'validateConfigParameters',
+  'getSchema',
+  'openImport',
+  'getImportPage',
+  'closeImport',
+  'openExport',
+  'putExportEntries',
+  'closeExport',
+  'openPassword',
+  'setPassword',
+  'changePassword',
+  'closePassword',
+] as const;
+
+export type EcmaMethod = (typeof ECMA_METHODS)[number];
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  id: number | string;
+  method: string;
+  params?: unknown;
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: unknown;
+}
+
+export interface JsonRpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export interface JsonRpcResponse {
+  jsonrpc: '2.0';
+  id: number | string | null;
+  result?: unknown;
+  error?: JsonRpcError;
+}
+
+/** JSON-RPC's reserved codes, and ours: a connector failure carrying MIM's exception name. */
+export const ErrorCodes = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  ConnectorFailure: -32000,
+  Cancelled: -32800,
+} as const;

@@ -1,0 +1,209 @@
+import type { Readable, Writable } from 'node:stream';
+import type { WaitEvent } from '../graph/client.js';
+import type { Logger } from '../runtime/log.js';
+import type { Dispatcher } from './dispatcher.js';
+import { toConnectorError } from './errors.js';
+import { ErrorCodes, type JsonRpcError, PROTOCOL_VERSION } from './protocol.js';
+import { checkMessage } from './validate.js';
+
+export interface ServerOptions {
+  input: Readable;
+  output: Writable;
+  log: Logger;
+  /** Builds the dispatcher once `hello` names the data folder. */
+  dispatcher(dataFolder: string | undefined): Dispatcher;
+  version: string;
+  /** Seconds between `working` heartbeats while a call runs. */
+  heartbeatSeconds?: number;
+  /** Longest accepted message line, bytes. */
+  maxLineBytes?: number;
+}
+
+/**
+ * JSON-RPC 2.0 over a line-oriented stream: one JSON message per line in and out. `hello` must come
+ * first (version handshake); calls may overlap; `cancel` aborts a call; heartbeats tell the bridge a
+ * long call (Retry-After, write budget, a slow page) is alive. Nothing but protocol goes to output.
+ */
+export class StdioServer {
+  private dispatcher: Dispatcher | undefined;
+  private readonly inFlight = new Map<string, AbortController>();
+  private buffer = '';
+  private closed = false;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly o: ServerOptions) {
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
+    o.input.setEncoding('utf8');
+    o.input.on('data', (chunk: string) => this.onData(chunk));
+    o.input.on('end', () => void this.shutdown());
+    o.input.on('error', () => void this.shutdown());
+  }
+
+  /** Resolves when the input ended or `shutdown` arrived and every session is closed. */
+  finished(): Promise<void> {
+    return this.done;
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    const max = this.o.maxLineBytes ?? 256 * 1024 * 1024;
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
+      this.buffer = this.buffer.slice(nl + 1);
+      if (line.trim() !== '') void this.onLine(line);
+    }
+    if (this.buffer.length > max) {
+      this.buffer = '';
+      this.send({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: ErrorCodes.InvalidRequest,
+          message: `a message longer than ${max} bytes without a line end was dropped`,
+        },
+      });
+    }
+  }
+
+  private send(message: object): void {
+    if (this.closed && !('id' in message)) return;
+    this.o.output.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private fail(id: string | number | null, error: JsonRpcError): void {
+    this.send({ jsonrpc: '2.0', id, error });
+  }
+
+  private async onLine(line: string): Promise<void> {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch (e) {
+      this.fail(null, { code: ErrorCodes.ParseError, message: `not JSON: ${(e as Error).message}` });
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      this.fail(null, {
+        code: ErrorCodes.InvalidRequest,
+        message: 'a message must be a JSON object (batches are not used)',
+      });
+      return;
+    }
+    const m = msg as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+    const id = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : null;
+    if (m.jsonrpc !== '2.0' || typeof m.method !== 'string' || (m.id !== undefined && id === null)) {
+      this.fail(id, {
+        code: ErrorCodes.InvalidRequest,
+        message: 'expected {"jsonrpc":"2.0","method":<string>,"id":<number|string>,"params":{...}}',
+      });
+      return;
+    }
+    const method = m.method;
+    const params = (m.params ?? {}) as Record<string, unknown>;
+    if (method === 'cancel') {
+      const invalid = checkMessage('cancel', 'params', params);
+      if (!invalid) this.inFlight.get(String(params.id))?.abort(new Error('cancelled by the bridge'));
+      return;
+    }
+    if (id === null) return; // other notifications are ignored
+    if (method === 'hello') return this.hello(id, params);
+    if (method === 'shutdown') {
+      this.send({ jsonrpc: '2.0', id, result: {} });
+      await this.shutdown();
+      return;
+    }
+    if (!this.dispatcher) {
+      this.fail(id, {
+        code: ErrorCodes.InvalidRequest,
+        message: `send 'hello' with protocolVersion ${PROTOCOL_VERSION} before '${method}'`,
+      });
+      return;
+    }
+    if (!this.dispatcher.has(method)) {
+      this.fail(id, { code: ErrorCodes.MethodNotFound, message: `unknown method '${method}'` });
+      return;
+    }
+    const invalid = checkMessage(method, 'params', params);
+    if (invalid) {
+      this.fail(id, {
+        code: ErrorCodes.InvalidParams,
+        message: invalid,
+        data: { field: invalid.split(' ')[0] },
+      });
+      return;
+    }
+    await this.call(id, method, params);
+  }
+
+  private hello(id: string | number, params: Record<string, unknown>): void {
+    const invalid = checkMessage('hello', 'params', params);
+    if (invalid) {
+      this.fail(id, { code: ErrorCodes.InvalidParams, message: invalid });
+      return;
+    }
+    if (params.protocolVersion !== PROTOCOL_VERSION) {
+      this.fail(id, {
+        code: ErrorCodes.InvalidRequest,
+        message: `protocol version ${String(params.protocolVersion)} is not supported; this worker speaks ${PROTOCOL_VERSION}: install matching bridge and connector versions`,
+      });
+      return;
+    }
+    this.dispatcher ??= this.o.dispatcher(params.dataFolder as string | undefined);
+    this.send({
+      jsonrpc: '2.0',
+      id,
+      result: {
+        protocolVersion: PROTOCOL_VERSION,
+        connectorVersion: this.o.version,
+        methods: this.dispatcher.methods,
+        heartbeatSeconds: this.o.heartbeatSeconds ?? 10,
+      },
+    });
+  }
+
+  private async call(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
+    const abort = new AbortController();
+    this.inFlight.set(String(id), abort);
+    const heartbeat = setInterval(
+      () => this.send({ jsonrpc: '2.0', method: 'heartbeat', params: { id, reason: 'working' } }),
+      (this.o.heartbeatSeconds ?? 10) * 1000,
+    );
+    heartbeat.unref();
+    const onWait = (e: WaitEvent) =>
+      this.send({
+        jsonrpc: '2.0',
+        method: 'heartbeat',
+        params: { id, reason: e.reason, ms: Math.round(e.ms), detail: `${e.method} ${e.path}` },
+      });
+    const started = performance.now();
+    try {
+      const result = await this.dispatcher!.dispatch(method, params, { signal: abort.signal, onWait });
+      this.send({ jsonrpc: '2.0', id, result: result ?? {} });
+      this.o.log.debug('call done', { method, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      const err = abort.signal.aborted
+        ? toConnectorError(Object.assign(new Error('cancelled'), { name: 'AbortError' }))
+        : toConnectorError(e);
+      this.o.log.warn('call failed', { method, mimError: err.code, error: err.message });
+      this.fail(id, {
+        code: abort.signal.aborted ? ErrorCodes.Cancelled : ErrorCodes.ConnectorFailure,
+        message: err.message,
+        data: { mimError: err.code, ...(err.detail ? { detail: err.detail } : {}) },
+      });
+    } finally {
+      clearInterval(heartbeat);
+      this.inFlight.delete(String(id));
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const a of this.inFlight.values()) a.abort(new Error('the worker is shutting down'));
+    await this.dispatcher?.shutdown();
+    this.resolveDone();
+  }
+}
