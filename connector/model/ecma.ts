@@ -134,7 +134,11 @@ export interface MACapabilities {
   readonly exportPasswordInFirstPass: boolean;
   readonly fullExport: boolean;
   readonly objectConfirmation: 'Normal' | 'NoDeleteConfirmation' | 'NoAddAndDeleteConfirmation';
-  readonly exportType: 'AttributeUpdate' | 'AttributeReplace' | 'ObjectReplace' | 'MultivaluedReferenceAttributeUpdate';
+  readonly exportType:
+    | 'AttributeUpdate'
+    | 'AttributeReplace'
+    | 'ObjectReplace'
+    | 'MultivaluedReferenceAttributeUpdate';
   readonly normalizations: 'None' | 'Uppercase' | 'RemoveAccents';
   readonly isDnAsAnchor: boolean;
   readonly supportImport: boolean;
@@ -144,7 +148,13 @@ export interface MACapabilities {
   readonly supportHierarchy: boolean;
 }
 
-export type ConfigParameterPage = 'Connectivity' | 'Global' | 'RunStep' | 'Partition' | 'Capabilities' | 'Schema';
+export type ConfigParameterPage =
+  | 'Connectivity'
+  | 'Global'
+  | 'RunStep'
+  | 'Partition'
+  | 'Capabilities'
+  | 'Schema';
 
 export type ConfigParameterType =
   | 'String'
@@ -182,7 +192,12 @@ export interface ParameterValidationResult {
 // ---- run steps -----------------------------------------------------------------------------
 
 export type OperationType = 'Full' | 'FullObject' | 'Delta';
-export type CloseReason = 'Normal' | 'TerminatedByUser' | 'TerminatedShuttingDown' | 'OpenConnectionFailure' | 'Unknown';
+export type CloseReason =
+  | 'Normal'
+  | 'TerminatedByUser'
+  | 'TerminatedShuttingDown'
+  | 'OpenConnectionFailure'
+  | 'Unknown';
 
 export interface OpenImportRunStep {
   readonly importType: OperationType;

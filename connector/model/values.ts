@@ -6,7 +6,10 @@ export const ref = (value: string): TypedValue => ({ type: 'Reference', value })
 export const bool = (value: boolean): TypedValue => ({ type: 'Boolean', value });
 export const bin = (base64: string): TypedValue => ({ type: 'Binary', value: base64 });
 /** Int64 as a decimal string: numbers beyond 2^53 survive. */
-export const int = (value: bigint | number | string): TypedValue => ({ type: 'Integer', value: BigInt(value).toString() });
+export const int = (value: bigint | number | string): TypedValue => ({
+  type: 'Integer',
+  value: BigInt(value).toString(),
+});
 
 export const valueAdd = (value: TypedValue): ValueChange => ({ modification: 'Add', value });
 export const valueDelete = (value: TypedValue): ValueChange => ({ modification: 'Delete', value });
@@ -29,7 +32,11 @@ export const attributeUpdate = (name: string, changes: readonly ValueChange[]): 
   values: changes,
 });
 
-export const attributeDelete = (name: string): AttributeChange => ({ name, modification: 'Delete', values: [] });
+export const attributeDelete = (name: string): AttributeChange => ({
+  name,
+  modification: 'Delete',
+  values: [],
+});
 
 /** The JS value of a typed value (Integer → bigint), for comparisons and Graph payloads. */
 export function plain(v: TypedValue): string | boolean | bigint {
