@@ -1,3 +1,5 @@
+import type { WaitEvent } from '../graph/client.js';
+
 /**
  * The bridge protocol: JSON-RPC 2.0, one JSON message per line. Described once in
  * schemas/bridge-protocol.schema.json; both sides are tested against that description.
@@ -23,6 +25,20 @@ export const ECMA_METHODS = [
 ] as const;
 
 export type EcmaMethod = (typeof ECMA_METHODS)[number];
+
+/** Per call: cancellation, and where to report waits (heartbeats). */
+export interface CallContext {
+  signal: AbortSignal;
+  onWait: (e: WaitEvent) => void;
+}
+
+/** What the server needs of a dispatcher: method names, dispatch, and an orderly end. */
+export interface MethodTarget {
+  readonly methods: string[];
+  has(method: string): boolean;
+  dispatch(method: string, params: Record<string, unknown>, call: CallContext): Promise<unknown>;
+  shutdown(): Promise<void>;
+}
 
 export interface JsonRpcRequest {
   jsonrpc: '2.0';

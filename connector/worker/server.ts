@@ -1,9 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { WaitEvent } from '../graph/client.js';
 import type { Logger } from '../runtime/log.js';
-import type { Dispatcher } from './dispatcher.js';
 import { toConnectorError } from './errors.js';
-import { ErrorCodes, type JsonRpcError, PROTOCOL_VERSION } from './protocol.js';
+import { ErrorCodes, type JsonRpcError, type MethodTarget, PROTOCOL_VERSION } from './protocol.js';
 import { checkMessage } from './validate.js';
 
 export interface ServerOptions {
@@ -11,7 +10,7 @@ export interface ServerOptions {
   output: Writable;
   log: Logger;
   /** Builds the dispatcher once `hello` names the data folder. */
-  dispatcher(dataFolder: string | undefined): Dispatcher;
+  dispatcher(dataFolder: string | undefined): MethodTarget;
   version: string;
   /** Seconds between `working` heartbeats while a call runs. */
   heartbeatSeconds?: number;
@@ -25,7 +24,7 @@ export interface ServerOptions {
  * long call (Retry-After, write budget, a slow page) is alive. Nothing but protocol goes to output.
  */
 export class StdioServer {
-  private dispatcher: Dispatcher | undefined;
+  private dispatcher: MethodTarget | undefined;
   private readonly inFlight = new Map<string, AbortController>();
   private buffer = '';
   private closed = false;
