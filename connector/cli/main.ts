@@ -6,6 +6,8 @@ const usage = `mimgraph — Microsoft Graph connector for MIM 2016 SP2
 
 Commands:
   mimgraph emulator [options]   run the Graph emulator (mimgraph emulator --help)
+  mimgraph schema --metadata <csdl file> [--api-version v1.0|beta] [--json]
+                                detect the MIM schema offline from a Graph CSDL file
   mimgraph demo                 start an emulator in-process and walk through a Graph session
 `;
 
@@ -19,6 +21,15 @@ async function main(argv: string[]): Promise<number> {
       }
       await runEmulatorCommand(rest);
       return 0;
+    case 'schema': {
+      const { runSchemaCommand, schemaUsage } = await import('./schema.js');
+      if (rest.includes('--help')) {
+        process.stdout.write(`${schemaUsage}\n`);
+        return 0;
+      }
+      await runSchemaCommand(rest);
+      return 0;
+    }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       await runDemo(rest);

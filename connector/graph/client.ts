@@ -53,6 +53,8 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
   /** Counts against the write budget (default: every method but GET). */
   write?: boolean;
+  /** The body is text (XML), not JSON. */
+  text?: boolean;
 }
 
 export interface GraphResponse<T = unknown> {
@@ -284,7 +286,9 @@ export class GraphClient {
     const responseHeaders = flatten(res.headers);
     this.counters.bytesReceived += Number(responseHeaders['content-length']) || Buffer.byteLength(text);
     let parsed: unknown;
-    if (text !== '') {
+    // A text answer (the $metadata XML) is taken as it is; errors still come as JSON.
+    if (opts.text && res.statusCode < 300) parsed = text;
+    else if (text !== '') {
       try {
         parsed = JSON.parse(text);
       } catch (e) {
@@ -365,6 +369,18 @@ export class GraphClient {
         cb(null);
       })
       .catch((reason: unknown) => cb(reason instanceof Error ? reason : new Error('cancelled')));
+  }
+
+  /** A GET whose answer is text rather than JSON (Graph's $metadata): same retries, token and pool. */
+  async requestText(
+    pathOrUrl: string,
+    opts: Omit<RequestOptions, 'body' | 'write' | 'text'> = {},
+  ): Promise<GraphResponse<string>> {
+    return this.request<string>('GET', pathOrUrl, {
+      ...opts,
+      text: true,
+      headers: { accept: 'application/xml', ...opts.headers },
+    });
   }
 
   /**
