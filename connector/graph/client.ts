@@ -113,6 +113,7 @@ export class GraphClient {
   private readonly dispatcher: Dispatcher;
   private readonly policy: RetryPolicy;
   private readonly http: HttpOptions;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly o: GraphClientOptions) {
     this.http = { ...DEFAULT_HTTP, ...o.http };
@@ -482,8 +483,10 @@ export class GraphClient {
     return this.pages<T>(startOrDeltaLink, opts);
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+  /** Closes the pool; closing twice is harmless (sessions and their hosts may both do it). */
+  close(): Promise<void> {
+    this.closing ??= this.dispatcher.close();
+    return this.closing;
   }
 }
 

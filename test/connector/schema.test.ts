@@ -495,7 +495,8 @@ describe('snapshots and live detection', () => {
     });
 
     it("reads the emulator's $metadata and extension properties", async () => {
-      const ctx = ctxWith(() => rig.client);
+      // Each run gets its own client (detection closes the one it used).
+      const ctx = ctxWith(() => rig.newClient());
       const metadata = async () => {
         const res = await request(rig.client.url('/$metadata'), {
           dispatcher: agent,
@@ -513,6 +514,10 @@ describe('snapshots and live detection', () => {
       expect(attr(d, 'user', `extension_${APP}_badgeCode`).dataType).toBe('Integer');
       expect(attr(d, 'user', `extension_${APP}_skills`).multiValued).toBe(true);
       expect(attr(d, 'group', `extension_${APP}_costCenter`).info.extension).toBe(true);
+      // And through the client's own text request, as the worker does it.
+      const live = await detectLive(cfg, ctx);
+      expect(live.warnings).toEqual([]);
+      expect(live.attributes.get('user', 'displayName')?.dataType).toBe('String');
     });
   });
 });
