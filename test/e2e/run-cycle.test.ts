@@ -260,12 +260,10 @@ describe('MIM run cycle through the dispatcher', () => {
           modification: 'Update',
           values: [
             { modification: 'Add', value: { type: 'Reference', value: target.id } },
-            ...[...group.members!]
-              .slice(0, 2)
-              .map((m) => ({
-                modification: 'Delete' as const,
-                value: { type: 'Reference' as const, value: m },
-              })),
+            ...[...group.members!].slice(0, 2).map((m) => ({
+              modification: 'Delete' as const,
+              value: { type: 'Reference' as const, value: m },
+            })),
           ],
         },
       ],
