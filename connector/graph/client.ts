@@ -369,7 +369,12 @@ export class GraphClient {
         if (write) state.permit = await this.permit(method, url, signal);
         cb(null);
       })
-      .catch((reason: unknown) => cb(reason instanceof Error ? reason : new Error('cancelled')));
+      .catch((reason: unknown) => {
+        // Cancelled: undici has already aborted the request and told its handlers; answering the
+        // retry handler now would hand a response to a request that is over.
+        if (signal?.aborted) return;
+        cb(reason instanceof Error ? reason : new Error('cancelled'));
+      });
   }
 
   /** A GET whose answer is text rather than JSON (Graph's $metadata): same retries, token and pool. */
@@ -483,9 +488,22 @@ export class GraphClient {
     return this.pages<T>(startOrDeltaLink, opts);
   }
 
-  /** Closes the pool; closing twice is harmless (sessions and their hosts may both do it). */
-  close(): Promise<void> {
-    this.closing ??= this.dispatcher.close();
+  /**
+   * Closes the pool, letting requests in flight finish for a few seconds before they are cut off (a
+   * cancelled run must not wait out a Retry-After). Closing twice is harmless.
+   */
+  close(graceMs = 3000): Promise<void> {
+    this.closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        this.dispatcher.close().then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), graceMs);
+        }),
+      ]).catch(() => true);
+      clearTimeout(timer);
+      if (!closed) await this.dispatcher.destroy().catch(() => {});
+    })();
     return this.closing;
   }
 }

@@ -173,7 +173,9 @@ export class ImportSession {
     if (this.closed) return { customData: this.opening };
     this.closed = true;
     try {
-      await this.source.return(undefined);
+      // A page still being fetched (its call was cancelled) may take a while to notice; the run ends
+      // either way, so it gets a few seconds to wind down, not the whole Retry-After.
+      await Promise.race([this.source.return(undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     } catch {
       // the run ends either way
     }

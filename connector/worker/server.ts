@@ -179,7 +179,15 @@ export class StdioServer {
       });
     const started = performance.now();
     try {
-      const result = await this.dispatcher!.dispatch(method, params, { signal: abort.signal, onWait });
+      // A cancelled call is answered at once; whatever it was waiting for is abandoned.
+      const cancelled = new Promise<never>((_, reject) => {
+        abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+      });
+      cancelled.catch(() => {});
+      const work = this.dispatcher!.dispatch(method, params, { signal: abort.signal, onWait });
+      // An abandoned call may still fail later; that is no longer anyone's answer.
+      work.catch(() => {});
+      const result = await Promise.race([work, cancelled]);
       this.send({ jsonrpc: '2.0', id, result: result ?? {} });
       this.o.log.debug('call done', { method, ms: Math.round(performance.now() - started) });
     } catch (e) {
