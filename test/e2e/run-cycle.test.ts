@@ -337,6 +337,121 @@ describe('MIM run cycle through the dispatcher', () => {
   });
 });
 
+describe('self-healing, scope and B2B through the dispatcher', () => {
+  let schema: Schema;
+  let watermark: string | null;
+  const memberUsers = () => [...emu.context.store.all('user')].filter((u) => u.props.userType === 'Member');
+
+  beforeAll(async () => {
+    schema = await call('getSchema', { config });
+    watermark = (await importRun(schema, 'Full', null)).watermark;
+  });
+
+  for (const form of [
+    '400 syncStateNotFound',
+    '410 syncStateNotFound',
+    '410 resyncRequired + Location',
+  ] as const) {
+    it(`recovers from an expired delta link (${form}) with exactly the changes, never ahead of the watermark`, async () => {
+      const g = await graph();
+      const changed = memberUsers()[60 + form.length]!;
+      await g('PATCH', `/users/${changed.id}`, { jobTitle: `Healed ${form}` });
+      if (form === '410 resyncRequired + Location') emu.forceResync();
+      else {
+        emu.setBehaviour({ deltaMaxAgeSeconds: 60, deltaExpiredStatus: form.startsWith('410') ? 410 : 400 });
+        emu.advanceClock(120);
+      }
+      try {
+        // A run that fails (closed by the user after one page) must leave the watermark usable.
+        const open = await call('openImport', {
+          config,
+          schema,
+          runStep: { importType: 'Delta', pageSize: 10, customData: watermark },
+        });
+        await call('getImportPage', { session: open.session, runStep: { customData: watermark } });
+        const aborted = await call('closeImport', {
+          session: open.session,
+          runStep: { reason: 'TerminatedByUser', customData: watermark },
+        });
+        expect(aborted.customData).toBe(watermark);
+        const { entries, watermark: wm } = await importRun(schema, 'Delta', watermark);
+        watermark = wm;
+        expect(entries.map((e) => [e.dn, e.modification])).toEqual([[changed.id, 'Replace']]);
+        expect(one(entries[0]!, 'jobTitle')).toBe(`Healed ${form}`);
+      } finally {
+        emu.setBehaviour({ deltaMaxAgeSeconds: 7 * 24 * 3600, deltaExpiredStatus: 400 });
+      }
+    });
+  }
+
+  it('filtered delta: objects entering scope are Adds, leaving scope Deletes', async () => {
+    const saved = config;
+    config = {
+      ...config,
+      [PARAM.addObjectsFilter]: { value: '1' },
+      [FILTER_PARAM.user]: { value: "department eq 'Scoped'" },
+    };
+    try {
+      const g = await graph();
+      const [stays, leaves, enters] = memberUsers().slice(70, 73) as [DirObject, DirObject, DirObject];
+      await g('PATCH', `/users/${stays.id}`, { department: 'Scoped' });
+      await g('PATCH', `/users/${leaves.id}`, { department: 'Scoped' });
+      const full = await importRun(schema, 'Full', null);
+      expect(new Set(full.entries.filter((e) => e.objectType === 'user').map((e) => e.dn))).toEqual(
+        new Set([stays.id, leaves.id]),
+      );
+      await g('PATCH', `/users/${leaves.id}`, { department: 'Elsewhere' });
+      await g('PATCH', `/users/${enters.id}`, { department: 'Scoped' });
+      await g('PATCH', `/users/${stays.id}`, { jobTitle: 'Still scoped' });
+      const { entries } = await importRun(schema, 'Delta', full.watermark);
+      const users = new Map(entries.filter((e) => e.objectType === 'user').map((e) => [e.dn, e]));
+      expect(users.get(enters.id)?.modification).toBe('Add');
+      expect(one(users.get(enters.id)!, 'displayName')).toBe(enters.props.displayName);
+      expect(users.get(leaves.id)?.modification).toBe('Delete');
+      expect(users.get(stays.id)?.modification).toBe('Update');
+      expect(users.size).toBe(3);
+    } finally {
+      config = saved;
+    }
+  });
+
+  it('exports a B2B guest: a user with mail and no userPrincipalName is invited', async () => {
+    const saved = config;
+    config = { ...config, [PARAM.invitationRedirectUrl]: { value: 'https://myapps.microsoft.com' } };
+    try {
+      const add: CSEntryChange = {
+        identifier: randomUUID(),
+        objectType: 'user',
+        modification: 'Add',
+        dn: 'guest-placeholder',
+        anchors: [],
+        attributes: [
+          attr('mail', { type: 'String', value: 'kerberos.partner@fabrikam.example' }),
+          attr('displayName', { type: 'String', value: 'Kerberos Partner' }),
+          attr('accountEnabled', { type: 'Boolean', value: true }),
+        ],
+      };
+      const open = await call('openExport', {
+        config,
+        schema,
+        runStep: { exportType: 'Delta', batchSize: 10 },
+      });
+      const put = await call('putExportEntries', { session: open.session, entries: [add] });
+      await call('closeExport', { session: open.session, runStep: { reason: 'Normal' } });
+      expect(put.results[0].errorCode, put.results[0].errorDetail).toBe('Success');
+      const guest = emu.context.store.active(put.results[0].anchors[0].values[0].value.value)!;
+      expect(guest.props).toMatchObject({
+        userType: 'Guest',
+        creationType: 'Invitation',
+        mail: 'kerberos.partner@fabrikam.example',
+      });
+      expect(String(guest.props.userPrincipalName)).toContain('#EXT#');
+    } finally {
+      config = saved;
+    }
+  });
+});
+
 function attr(name: string, value: TypedValue) {
   return { name, modification: 'Add' as const, values: [{ modification: 'Add' as const, value }] };
 }
