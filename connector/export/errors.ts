@@ -1,4 +1,4 @@
-import { GraphError, TransportError } from '../graph/errors.js';
+import { GraphError, TLS_CODES, TransportError } from '../graph/errors.js';
 import { AuthenticationError } from '../graph/tokens.js';
 import { ConnectorError, type MAExportError } from '../model/ecma.js';
 
@@ -83,7 +83,7 @@ function graphDetail(e: GraphError): string {
   );
 }
 
-const UNREACHABLE = new Set([
+const UNREACHABLE: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -91,14 +91,7 @@ const UNREACHABLE = new Set([
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
   'PROXY_AUTH',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  ...TLS_CODES,
 ]);
 
 /** Whether a per-item failure says Graph cannot be reached at all (the run stops rather than failing entries). */

@@ -98,7 +98,8 @@ export class TransportError extends Error {
   }
 }
 
-const TLS_CODES = new Set([
+/** Node's TLS verification failures: trust, not connectivity, is the problem. */
+export const TLS_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_GET_ISSUER_CERT',
