@@ -8,154 +8,257 @@ import { FILTER_PARAM, OBJECT_TYPE_PARAM, OBJECT_TYPES, PARAM } from './parse.js
 import type { ObjectTypeName } from './types.js';
 
 /**
- * The CLI's configuration file (schemas/cli-config.schema.json) → the same ConfigValues MIM hands the
- * connector, so both go through parseConfig. One camelCase key per MIM parameter (schemas/parameters.md);
- * `objectTypes` lists the checked object types and `filters.<type>` holds the per-type `$filter`.
+ * The CLI's configuration file (`--config`, schemas/config.schema.json) → the same ConfigValues MIM
+ * hands the connector, so both go through parseConfig. Each key maps 1:1 onto a MIM parameter
+ * (schemas/parameters.md); `attributes` and `pageSize` are the CLI's own (MIM keeps them in its schema
+ * and run profile). Secrets may come from MIMGRAPH_CLIENT_SECRET, MIMGRAPH_CERTIFICATE_PASSWORD and
+ * MIMGRAPH_PROXY_PASSWORD instead of the file; a variable that is set wins over the file.
  */
 
-type Kind = 'string' | 'secret' | 'path' | 'boolean' | 'integer';
+export const SECRET_ENV = {
+  clientSecret: 'MIMGRAPH_CLIENT_SECRET',
+  certificatePassword: 'MIMGRAPH_CERTIFICATE_PASSWORD',
+  proxyPassword: 'MIMGRAPH_PROXY_PASSWORD',
+} as const;
 
-/** CLI key → MIM parameter name and how the value is written. */
-export const CLI_KEYS: Readonly<Record<string, { readonly param: string; readonly kind: Kind }>> = {
-  apiVersion: { param: PARAM.apiVersion, kind: 'string' },
-  tenant: { param: PARAM.tenant, kind: 'string' },
-  clientId: { param: PARAM.clientId, kind: 'string' },
-  authenticationType: { param: PARAM.authenticationType, kind: 'string' },
-  clientSecret: { param: PARAM.clientSecret, kind: 'secret' },
-  certificateFile: { param: PARAM.certificateFile, kind: 'path' },
-  certificatePassword: { param: PARAM.certificatePassword, kind: 'secret' },
-  cloud: { param: PARAM.cloud, kind: 'string' },
-  loginEndpoint: { param: PARAM.loginEndpoint, kind: 'string' },
-  graphEndpoint: { param: PARAM.graphEndpoint, kind: 'string' },
-  proxyUrl: { param: PARAM.proxyUrl, kind: 'string' },
-  proxyUserName: { param: PARAM.proxyUserName, kind: 'string' },
-  proxyPassword: { param: PARAM.proxyPassword, kind: 'secret' },
-  caFile: { param: PARAM.caFile, kind: 'path' },
-  httpTimeoutSeconds: { param: PARAM.httpTimeoutSeconds, kind: 'integer' },
-  dateTimeFormat: { param: PARAM.dateTimeFormat, kind: 'string' },
-  forceChangePasswordNextSignIn: { param: PARAM.forceChangePasswordNextSignIn, kind: 'boolean' },
-  invitationRedirectUrl: { param: PARAM.invitationRedirectUrl, kind: 'string' },
-  invitationSendMessage: { param: PARAM.invitationSendMessage, kind: 'boolean' },
-  invitationMessageText: { param: PARAM.invitationMessageText, kind: 'string' },
-  exportConcurrency: { param: PARAM.exportConcurrency, kind: 'integer' },
-  writeBudget: { param: PARAM.writeBudget, kind: 'string' },
-  logLevel: { param: PARAM.logLevel, kind: 'string' },
-  addObjectsFilter: { param: PARAM.addObjectsFilter, kind: 'boolean' },
-  runStepDropFile: { param: PARAM.runStepDropFile, kind: 'path' },
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** Config-file key (dotted) → MIM parameter name: the 1:1 table of schemas/parameters.md. */
+export const CLI_KEY_PARAM: Readonly<Record<string, string>> = {
+  tenant: PARAM.tenant,
+  clientId: PARAM.clientId,
+  clientSecret: PARAM.clientSecret,
+  certificate: PARAM.authenticationType,
+  'certificate.file': PARAM.certificateFile,
+  'certificate.password': PARAM.certificatePassword,
+  cloud: PARAM.cloud,
+  loginEndpoint: PARAM.loginEndpoint,
+  graphEndpoint: PARAM.graphEndpoint,
+  apiVersion: PARAM.apiVersion,
+  caFile: PARAM.caFile,
+  'proxy.url': PARAM.proxyUrl,
+  'proxy.username': PARAM.proxyUserName,
+  'proxy.password': PARAM.proxyPassword,
+  httpTimeoutSeconds: PARAM.httpTimeoutSeconds,
+  dateTimeFormat: PARAM.dateTimeFormat,
+  forceChangePasswordNextSignIn: PARAM.forceChangePasswordNextSignIn,
+  'invitation.redirectUrl': PARAM.invitationRedirectUrl,
+  'invitation.sendMessage': PARAM.invitationSendMessage,
+  'invitation.messageText': PARAM.invitationMessageText,
+  'export.concurrency': PARAM.exportConcurrency,
+  'export.writesPerWindow': PARAM.writeBudget,
+  filters: PARAM.addObjectsFilter,
+  ...Object.fromEntries(OBJECT_TYPES.map((t) => [`filters.${t}`, FILTER_PARAM[t]])),
 };
+
+/** The config key (with where a secret came from) for a MIM parameter name, for error messages. */
+export function cliKeyForParam(param: string, env: NodeJS.ProcessEnv = {}): string | undefined {
+  const secretKeys: Record<string, [string, string]> = {
+    [PARAM.clientSecret]: ['clientSecret', SECRET_ENV.clientSecret],
+    [PARAM.certificatePassword]: ['certificate.password', SECRET_ENV.certificatePassword],
+    [PARAM.proxyPassword]: ['proxy.password', SECRET_ENV.proxyPassword],
+  };
+  const secret = secretKeys[param];
+  if (secret) return env[secret[1]] ? `${secret[0]} (from ${secret[1]})` : secret[0];
+  if (param === PARAM.writeBudget) return 'export.writesPerWindow/export.windowSeconds';
+  if (param === PARAM.authenticationType) return 'clientSecret/certificate';
+  if (Object.values(OBJECT_TYPE_PARAM).includes(param)) return 'objectTypes';
+  for (const [key, p] of Object.entries(CLI_KEY_PARAM)) if (p === param) return key;
+  return undefined;
+}
+
+/** What the CLI file says: MIM's values plus the CLI's own settings. */
+export interface CliConfig {
+  readonly values: ConfigValues;
+  /** Attributes to keep in the schema, per type (absent: all). */
+  readonly attributes: Readonly<Partial<Record<ObjectTypeName, readonly string[]>>>;
+  readonly pageSize: number;
+}
+
+/** A configuration-file error: `key` is the dotted key at fault. */
+export class CliConfigError extends ConnectorError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super('ExtensibleExtension', `configuration file: ${key}: ${message}`, { parameter: key });
+  }
+}
 
 let validator: ValidateFunction | undefined;
 
 function validate(json: unknown): void {
   validator ??= new Ajv({ allErrors: false, strict: false }).compile(
-    JSON.parse(readFileSync(join(schemasDir(), 'cli-config.schema.json'), 'utf8')) as object,
+    JSON.parse(readFileSync(join(schemasDir(), 'config.schema.json'), 'utf8')) as object,
   );
   if (validator(json)) return;
-  throw new ConnectorError('ExtensibleExtension', `configuration file: ${describe(validator.errors?.[0])}`, {
-    parameter: keyOf(validator.errors?.[0]),
-  });
+  const e = validator.errors?.[0];
+  throw new CliConfigError(where(e), describe(e));
 }
 
-function keyOf(e: ErrorObject | undefined): string {
-  return e?.instancePath.split('/').filter(Boolean)[0] ?? '';
-}
-
-/** The error as "key: what is wrong"; the value is not repeated (it may be a secret). */
-function describe(e: ErrorObject | undefined): string {
-  if (!e) return 'invalid';
-  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(top level)';
+function where(e: ErrorObject | undefined): string {
+  if (!e) return '(top level)';
+  const path = e.instancePath.slice(1).replace(/\//g, '.');
   if (e.keyword === 'additionalProperties') {
     const extra = String((e.params as { additionalProperty?: string }).additionalProperty);
-    return `${where}: unknown key '${extra}'; see schemas/cli-config.schema.json for the keys`;
+    return path ? `${path}.${extra}` : extra;
   }
-  if (e.keyword === 'enum') {
-    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
-    const what = /^objectTypes\.\d+$/.test(where) ? 'unknown object type' : 'not one of the choices';
-    return `${where}: ${what}; use one of ${allowed.join(', ')}`;
+  if (e.keyword === 'required') {
+    const missing = String((e.params as { missingProperty?: string }).missingProperty);
+    return path ? `${path}.${missing}` : missing;
   }
-  if (e.keyword === 'oneOf' || e.keyword === 'type') {
-    const secretKey = Object.entries(CLI_KEYS).some(([k, v]) => v.kind === 'secret' && where === k);
-    if (secretKey) return `${where}: must be a string, { "env": "VARIABLE" } or { "file": "path" }`;
-  }
-  return `${where}: ${e.message ?? 'invalid'}`;
+  return path || '(top level)';
 }
 
-function fail(key: string, message: string): never {
-  throw new ConnectorError('ExtensibleExtension', `configuration file: ${key}: ${message}`, {
-    parameter: key,
-  });
-}
-
-function secretValue(key: string, v: unknown, env: NodeJS.ProcessEnv, baseDir: string): string {
-  if (typeof v === 'string') return v;
-  const ref = v as { env?: string; file?: string };
-  if (ref.env !== undefined) {
-    const value = env[ref.env];
-    if (value === undefined || value === '') {
-      fail(key, `environment variable ${ref.env} is not set; set it or give the secret another way`);
+/** What is wrong, without repeating the value (it may be a secret). */
+function describe(e: ErrorObject | undefined): string {
+  if (!e) return 'invalid';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = String((e.params as { additionalProperty?: string }).additionalProperty);
+      return `unknown key '${extra}'; see schemas/config.schema.json for the keys`;
     }
-    return value;
+    case 'required':
+      return 'is required';
+    case 'enum': {
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+      const what = /^\/objectTypes\/\d+$/.test(e.instancePath)
+        ? 'unknown object type'
+        : 'not one of the choices';
+      return `${what}; use one of ${allowed.join(', ')}`;
+    }
+    case 'type':
+      return `must be ${(e.params as { type?: string }).type === 'integer' ? 'a whole number' : `of type ${(e.params as { type?: string }).type}`}`;
+    case 'minLength':
+      return 'must not be empty';
+    default:
+      return e.message ?? 'invalid';
   }
-  const file = resolve(baseDir, ref.file ?? '');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    fail(key, `secret file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const value = text.replace(/\r?\n$/, '');
-  if (!value) fail(key, `secret file ${file} is empty`);
-  return value;
 }
 
 /**
- * The CLI config file's JSON → ConfigValues keyed by MIM parameter names. Checks the file against
- * schemas/cli-config.schema.json, resolves secrets given as { env } or { file } and paths relative to
- * `baseDir` (the config file's folder). Throws ConnectorError('ExtensibleExtension') naming the key;
- * parseConfig then checks the values themselves.
+ * The CLI config file's JSON → ConfigValues keyed by MIM parameter names, plus `attributes` and
+ * `pageSize`. Checks the file against schemas/config.schema.json, takes secrets from `env` when set
+ * there, resolves paths against `baseDir` (the config file's folder). Throws CliConfigError naming the
+ * key; parseConfig then checks the values themselves.
  */
+export function loadCliConfig(json: unknown, env: NodeJS.ProcessEnv, baseDir: string): CliConfig {
+  validate(json);
+  const o = json as {
+    tenant: string;
+    clientId: string;
+    clientSecret?: string;
+    certificate?: { file: string; password?: string };
+    cloud?: string;
+    loginEndpoint?: string;
+    graphEndpoint?: string;
+    apiVersion?: string;
+    caFile?: string;
+    proxy?: { url: string; username?: string; password?: string };
+    httpTimeoutSeconds?: number;
+    objectTypes?: ObjectTypeName[];
+    attributes?: Partial<Record<ObjectTypeName, string[]>>;
+    filters?: Partial<Record<ObjectTypeName, string>>;
+    pageSize?: number;
+    dateTimeFormat?: string;
+    forceChangePasswordNextSignIn?: boolean;
+    invitation?: { redirectUrl?: string; sendMessage?: boolean; messageText?: string };
+    export?: { concurrency?: number; writesPerWindow?: number; windowSeconds?: number };
+  };
+  const out: Record<string, { value: string; encrypted?: boolean }> = {};
+  const set = (param: string, value: string | number | boolean | undefined, encrypted = false) => {
+    if (value === undefined) return;
+    const text = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+    out[param] = encrypted ? { value: text, encrypted: true } : { value: text };
+  };
+  const secret = (fromFile: string | undefined, envName: string) => {
+    const v = env[envName];
+    return v !== undefined && v !== '' ? v : fromFile;
+  };
+
+  set(PARAM.tenant, o.tenant);
+  set(PARAM.clientId, o.clientId);
+  const clientSecret = secret(o.clientSecret, SECRET_ENV.clientSecret);
+  if (o.certificate) {
+    if (o.clientSecret !== undefined) {
+      throw new CliConfigError('certificate', 'give either clientSecret or certificate, not both');
+    }
+    set(PARAM.authenticationType, 'Certificate');
+    set(PARAM.certificateFile, resolve(baseDir, o.certificate.file));
+    const pw = secret(o.certificate.password, SECRET_ENV.certificatePassword);
+    if (pw !== undefined && pw !== '') set(PARAM.certificatePassword, pw, true);
+  } else {
+    if (clientSecret === undefined) {
+      throw new CliConfigError(
+        'clientSecret',
+        `no client secret: set ${SECRET_ENV.clientSecret} (preferred), or give clientSecret or certificate`,
+      );
+    }
+    set(PARAM.authenticationType, 'ClientSecret');
+    set(PARAM.clientSecret, clientSecret, true);
+  }
+  set(PARAM.cloud, o.cloud);
+  if ((o.loginEndpoint !== undefined || o.graphEndpoint !== undefined) && o.cloud !== 'custom') {
+    const key = o.loginEndpoint !== undefined ? 'loginEndpoint' : 'graphEndpoint';
+    throw new CliConfigError(key, 'is used only with cloud \'custom\'; set "cloud": "custom" or remove it');
+  }
+  set(PARAM.loginEndpoint, o.loginEndpoint);
+  set(PARAM.graphEndpoint, o.graphEndpoint);
+  set(PARAM.apiVersion, o.apiVersion);
+  if (o.caFile !== undefined) set(PARAM.caFile, resolve(baseDir, o.caFile));
+  if (o.proxy) {
+    set(PARAM.proxyUrl, o.proxy.url);
+    set(PARAM.proxyUserName, o.proxy.username);
+    const pw = secret(o.proxy.password, SECRET_ENV.proxyPassword);
+    if (pw !== undefined && pw !== '') set(PARAM.proxyPassword, pw, true);
+  }
+  set(PARAM.httpTimeoutSeconds, o.httpTimeoutSeconds);
+  set(PARAM.dateTimeFormat, o.dateTimeFormat);
+  set(PARAM.forceChangePasswordNextSignIn, o.forceChangePasswordNextSignIn);
+  set(PARAM.invitationRedirectUrl, o.invitation?.redirectUrl);
+  set(PARAM.invitationSendMessage, o.invitation?.sendMessage);
+  set(PARAM.invitationMessageText, o.invitation?.messageText);
+  set(PARAM.exportConcurrency, o.export?.concurrency);
+  const w = o.export?.writesPerWindow;
+  const s = o.export?.windowSeconds;
+  if (w !== undefined || s !== undefined) set(PARAM.writeBudget, `${w ?? 3000}/${s ?? 150}`);
+
+  const types = o.objectTypes ?? ['user', 'group'];
+  if (o.objectTypes !== undefined) {
+    for (const t of OBJECT_TYPES) set(OBJECT_TYPE_PARAM[t], types.includes(t));
+  }
+  const filters = o.filters ?? {};
+  for (const t of OBJECT_TYPES) {
+    const f = filters[t];
+    if (f === undefined) continue;
+    if (!types.includes(t)) {
+      throw new CliConfigError(
+        `filters.${t}`,
+        `'${t}' is not in objectTypes; add it there or remove the filter`,
+      );
+    }
+    set(FILTER_PARAM[t], f);
+  }
+  const anyFilter = Object.values(filters).some((f) => typeof f === 'string' && f.trim() !== '');
+  set(PARAM.addObjectsFilter, anyFilter);
+
+  const attributes = o.attributes ?? {};
+  for (const t of Object.keys(attributes) as ObjectTypeName[]) {
+    if (!types.includes(t)) {
+      throw new CliConfigError(
+        `attributes.${t}`,
+        `'${t}' is not in objectTypes; add it there or remove the list`,
+      );
+    }
+  }
+  return { values: out, attributes, pageSize: o.pageSize ?? DEFAULT_PAGE_SIZE };
+}
+
+/** Only the ConfigValues of a CLI config file (see loadCliConfig). */
 export function configValuesFromCliConfig(
   json: unknown,
   env: NodeJS.ProcessEnv,
   baseDir: string,
 ): ConfigValues {
-  validate(json);
-  const obj = json as Record<string, unknown>;
-  const out: Record<string, { value: string; encrypted?: boolean }> = {};
-  for (const [key, spec] of Object.entries(CLI_KEYS)) {
-    const v = obj[key];
-    if (v === undefined) continue;
-    switch (spec.kind) {
-      case 'secret':
-        out[spec.param] = { value: secretValue(key, v, env, baseDir), encrypted: true };
-        break;
-      case 'path':
-        out[spec.param] = { value: resolve(baseDir, String(v)) };
-        break;
-      case 'boolean':
-        out[spec.param] = { value: v === true ? '1' : '0' };
-        break;
-      default:
-        out[spec.param] = { value: String(v) };
-    }
-  }
-  if (obj.objectTypes !== undefined) {
-    const listed = obj.objectTypes as string[];
-    for (const t of listed) {
-      if (!OBJECT_TYPES.includes(t as ObjectTypeName)) {
-        fail('objectTypes', `unknown object type '${t}'; use ${OBJECT_TYPES.join(', ')}`);
-      }
-    }
-    for (const t of OBJECT_TYPES) out[OBJECT_TYPE_PARAM[t]] = { value: listed.includes(t) ? '1' : '0' };
-  }
-  const filters = (obj.filters ?? {}) as Partial<Record<ObjectTypeName, string>>;
-  for (const t of OBJECT_TYPES) {
-    const f = filters[t];
-    if (f !== undefined) out[FILTER_PARAM[t]] = { value: f };
-  }
-  if (obj.addObjectsFilter === undefined) {
-    const any = Object.values(filters).some((f) => typeof f === 'string' && f.trim() !== '');
-    out[PARAM.addObjectsFilter] = { value: any ? '1' : '0' };
-  }
-  return out;
+  return loadCliConfig(json, env, baseDir).values;
 }

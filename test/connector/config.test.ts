@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configValuesFromCliConfig } from '../../connector/config/cli-config.js';
 import { getConfigParameters, validateConfigParameters } from '../../connector/config/parameters.js';
 import {
   checkDateTimeFormat,
@@ -508,115 +507,6 @@ describe('formatDateTime', () => {
     expect(checkDateTimeFormat('yyyy\\')).toMatch(/backslash/);
     expect(checkDateTimeFormat(DEFAULT_DATETIME_FORMAT)).toBeUndefined();
     expect(checkDateTimeFormat('yyyy-MM-dd HH:MM:ss')).toBeUndefined();
-  });
-});
-
-describe('CLI config file', () => {
-  it('maps every key to its MIM parameter, with secrets from env and files and paths from the base folder', () => {
-    writeFileSync(join(dir, 'secret.txt'), `${SECRET}\n`);
-    const values = configValuesFromCliConfig(
-      {
-        $schema: './cli-config.schema.json',
-        apiVersion: 'beta',
-        tenant: TENANT,
-        clientId: CLIENT,
-        authenticationType: 'ClientSecret',
-        clientSecret: { file: 'secret.txt' },
-        certificateFile: 'client.pfx',
-        certificatePassword: { env: 'MG_CERT_PW' },
-        cloud: 'custom',
-        loginEndpoint: 'https://login.example.test',
-        graphEndpoint: 'https://graph.example.test',
-        proxyUrl: 'http://proxy.example:8080',
-        proxyUserName: 'svc',
-        proxyPassword: PROXY_PASSWORD,
-        caFile: 'ca.pem',
-        httpTimeoutSeconds: 30,
-        dateTimeFormat: 'o',
-        forceChangePasswordNextSignIn: true,
-        invitationRedirectUrl: 'https://myapps.microsoft.com',
-        invitationSendMessage: false,
-        invitationMessageText: 'Hi',
-        exportConcurrency: 2,
-        writeBudget: 'off',
-        logLevel: 'warn',
-        objectTypes: ['user', 'administrativeUnit'],
-        filters: { user: "userType eq 'Member'" },
-        runStepDropFile: 'drop.xml',
-      },
-      { MG_CERT_PW: CERT_PASSWORD },
-      dir,
-    );
-    expect(values).toEqual({
-      [PARAM.apiVersion]: { value: 'beta' },
-      [PARAM.tenant]: { value: TENANT },
-      [PARAM.clientId]: { value: CLIENT },
-      [PARAM.authenticationType]: { value: 'ClientSecret' },
-      [PARAM.clientSecret]: { value: SECRET, encrypted: true },
-      [PARAM.certificateFile]: { value: pfxFile },
-      [PARAM.certificatePassword]: { value: CERT_PASSWORD, encrypted: true },
-      [PARAM.cloud]: { value: 'custom' },
-      [PARAM.loginEndpoint]: { value: 'https://login.example.test' },
-      [PARAM.graphEndpoint]: { value: 'https://graph.example.test' },
-      [PARAM.proxyUrl]: { value: 'http://proxy.example:8080' },
-      [PARAM.proxyUserName]: { value: 'svc' },
-      [PARAM.proxyPassword]: { value: PROXY_PASSWORD, encrypted: true },
-      [PARAM.caFile]: { value: caFile },
-      [PARAM.httpTimeoutSeconds]: { value: '30' },
-      [PARAM.dateTimeFormat]: { value: 'o' },
-      [PARAM.forceChangePasswordNextSignIn]: { value: '1' },
-      [PARAM.invitationRedirectUrl]: { value: 'https://myapps.microsoft.com' },
-      [PARAM.invitationSendMessage]: { value: '0' },
-      [PARAM.invitationMessageText]: { value: 'Hi' },
-      [PARAM.exportConcurrency]: { value: '2' },
-      [PARAM.writeBudget]: { value: 'off' },
-      [PARAM.logLevel]: { value: 'warn' },
-      [OBJECT_TYPE_PARAM.user]: { value: '1' },
-      [OBJECT_TYPE_PARAM.group]: { value: '0' },
-      [OBJECT_TYPE_PARAM.contact]: { value: '0' },
-      [OBJECT_TYPE_PARAM.servicePrincipal]: { value: '0' },
-      [OBJECT_TYPE_PARAM.administrativeUnit]: { value: '1' },
-      [FILTER_PARAM.user]: { value: "userType eq 'Member'" },
-      [PARAM.addObjectsFilter]: { value: '1' },
-      [PARAM.runStepDropFile]: { value: join(dir, 'drop.xml') },
-    });
-    const c = parseConfig(values);
-    expect(c.credential).toEqual({ kind: 'secret', secret: SECRET });
-    expect(c.objectTypes).toEqual(['user', 'administrativeUnit']);
-    expect(c.filters).toEqual({ user: "userType eq 'Member'" });
-  });
-
-  it('a minimal file gives the defaults', () => {
-    const values = configValuesFromCliConfig(
-      { tenant: TENANT, clientId: CLIENT, clientSecret: { env: 'MG_SECRET' } },
-      { MG_SECRET: SECRET },
-      dir,
-    );
-    expect(parseConfig(values)).toEqual(parseConfig(v(minimal())));
-  });
-
-  it.each([
-    [
-      { tenant: TENANT, clientId: CLIENT, clientSecret: { env: 'MISSING_VAR' } },
-      /clientSecret: environment variable MISSING_VAR is not set/,
-    ],
-    [
-      { tenant: TENANT, clientId: CLIENT, clientSecret: { file: 'nope.txt' } },
-      /clientSecret: secret file .*nope\.txt cannot be read/,
-    ],
-    [
-      { tenant: TENANT, clientId: CLIENT, clientSecret: { vault: 'x' } },
-      /clientSecret: must be a string, \{ "env"/,
-    ],
-    [
-      { tenant: TENANT, clientId: CLIENT, objectTypes: ['user', 'device'] },
-      /objectTypes\.1: unknown object type; use one of user, group/,
-    ],
-    [{ tenant: TENANT, clientId: CLIENT, colour: 'blue' }, /unknown key 'colour'/],
-    [{ tenant: TENANT, clientId: CLIENT, exportConcurrency: 99 }, /exportConcurrency: must be <= 16/],
-    [{ clientId: CLIENT }, /tenant/],
-  ])('refuses %j naming the key', (json, message) => {
-    expect(() => configValuesFromCliConfig(json, {}, dir)).toThrow(message);
   });
 });
 
