@@ -10,6 +10,7 @@ import type { Schema } from '../model/ecma.js';
 import { graphClientFor } from '../runtime/graph.js';
 import { CliExit, EXIT, loadConfigFile, usageError } from './config-file.js';
 import { failureMessage, readState, runSchema, startRun } from './run.js';
+import { schemaToJson } from './schema.js';
 import { Tally } from './summary.js';
 
 export const doctorUsage = `mimgraph doctor — check that a configuration can run
@@ -412,7 +413,7 @@ export async function runLiveSchemaCommand(argv: string[]): Promise<number> {
     await host.dispose();
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(schemaToJson(schema), null, 2)}\n`);
     return EXIT.ok;
   }
   const lines: string[] = [];

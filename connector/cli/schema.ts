@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ObjectTypeName } from '../config/types.js';
-import { buildAttributeMap, type ExtensionProperty, listAttributes } from '../schema/detect.js';
+import type { Schema } from '../model/ecma.js';
+import { buildAttributeMap, type ExtensionProperty } from '../schema/detect.js';
 import { makeSnapshot, snapshotToJson } from '../schema/snapshot.js';
 import { loadAttributeTable, OBJECT_TYPE_ORDER } from '../schema/table.js';
 import type { DetectedSchema } from '../schema/types.js';
@@ -121,7 +122,26 @@ async function readExtensions(file: string): Promise<ExtensionProperty[]> {
 
 /** The detected schema as plain JSON: MIM's schema, the attribute map as a list, the warnings. */
 export function detectedToJson(d: DetectedSchema): unknown {
-  return { schema: d.schema, attributes: listAttributes(d), warnings: d.warnings };
+  return schemaToJson(d.schema);
+}
+
+/**
+ * `mimgraph schema --json`, in the shape scripts rely on:
+ * {"types":[{"name":"user","anchor":["id"],"attributes":[{"name","type","multivalued","operation"}]}]}
+ */
+export function schemaToJson(schema: Schema): unknown {
+  return {
+    types: schema.types.map((t) => ({
+      name: t.name,
+      anchor: t.attributes.filter((a) => a.anchor).map((a) => a.name),
+      attributes: t.attributes.map((a) => ({
+        name: a.name,
+        type: a.dataType,
+        multivalued: a.multiValued,
+        operation: a.operation,
+      })),
+    })),
+  };
 }
 
 /** One block per object type: name, MIM type, multivalued, operation (MIM's and, if narrower, Graph's), notes. */

@@ -561,9 +561,20 @@ describe('mimgraph schema', () => {
         out += t;
       },
     );
-    const json = JSON.parse(out) as { schema: { types: { name: string }[] }; attributes: unknown[] };
-    expect(json.schema.types.map((t) => t.name)).toEqual(ALL);
-    expect(JSON.stringify(json.attributes)).toContain(`extension_${APP}_vip`);
+    // The shape scripts rely on: {"types":[{"name","anchor":[..],"attributes":[{name,type,multivalued,operation}]}]}
+    const json = JSON.parse(out) as {
+      types: { name: string; anchor: string[]; attributes: Record<string, unknown>[] }[];
+    };
+    expect(json.types.map((t) => t.name)).toEqual(ALL);
+    const user = json.types.find((t) => t.name === 'user')!;
+    expect(user.anchor).toEqual(['id']);
+    expect(user.attributes.find((a) => a.name === 'accountEnabled')).toEqual({
+      name: 'accountEnabled',
+      type: 'Boolean',
+      multivalued: false,
+      operation: 'ImportExport',
+    });
+    expect(JSON.stringify(json.types)).toContain(`extension_${APP}_vip`);
     await expect(
       runSchemaCommand(['--metadata', path('beta-cleanMetadata.xml'), '--api-version', '2']),
     ).rejects.toThrow(/v1.0 or beta/);
