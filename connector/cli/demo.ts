@@ -1,125 +1,143 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../../emulator/index.js';
-import { runBatch } from '../graph/batch.js';
+import { readMmsml } from '../dropfile/reader.js';
 import { GraphClient } from '../graph/client.js';
 import { resolveCloud } from '../graph/clouds.js';
+import { runExportCommand } from './export.js';
+import { runImportCommand } from './import.js';
 
 /**
- * `mimgraph demo` (`npm start`): an emulated tenant in this process and a Graph session against it —
- * sign-in, a full delta import of users and groups, a batch of changes, and the delta round that
- * reports them. The app secret is generated here and never leaves memory.
+ * `mimgraph demo` (`npm start`): the sample tenant in an in-process emulator, then what a MIM
+ * administrator would run — a full import to out/full-import.xml, changes made "in Entra", a delta
+ * import to out/delta-import.xml, and the export of samples/changes.xml (out/export.xml and
+ * out/export-results.json). The app secret travels in this process's memory only.
  */
-export async function runDemo(_argv: string[]): Promise<void> {
-  const out = (line = '') => process.stdout.write(`${line}\n`);
-  const clientId = randomUUID();
-  const secret = randomBytes(32).toString('base64url');
-  const emu = await startEmulator({
-    apps: [{ clientId, secrets: [secret], certificates: [], roles: 'all' }],
-    generate: { users: 500, groups: 25, seed: 2026 },
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'mimgraph-demo-'));
-  const caFile = join(dir, 'emulator-ca.pem');
-  writeFileSync(caFile, emu.caCertPem);
-  const client = new GraphClient({
-    cloud: resolveCloud('custom', { loginEndpoint: emu.baseUrl, graphEndpoint: emu.baseUrl }),
-    tenantId: emu.tenantId,
-    clientId,
-    credential: { kind: 'secret', secret },
-    http: { caFile },
-  });
-  try {
-    out(`Emulated tenant ${emu.tenantId} at ${emu.baseUrl}`);
-    const t0 = performance.now();
-    let users = 0;
-    let pages = 0;
-    let userDelta = '';
-    for await (const page of client.delta<{ id: string }>(
-      '/users/delta?$select=displayName,userPrincipalName,userType,manager',
-    )) {
-      users += page.value.length;
-      pages++;
-      if (page.deltaLink) userDelta = page.deltaLink;
-    }
-    out(
-      `Full import (delta enumeration): ${users} users in ${pages} pages, ${Math.round(performance.now() - t0)} ms`,
-    );
-    let groups = 0;
-    let members = 0;
-    let groupId = '';
-    for await (const page of client.delta<{ id: string; 'members@delta'?: unknown[] }>(
-      '/groups/delta?$select=displayName,members',
-    )) {
-      for (const g of page.value) {
-        groups++;
-        members += g['members@delta']?.length ?? 0;
-        groupId ||= g.id;
-      }
-    }
-    out(`Groups: ${groups} with ${members} member references`);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-    const upn = `demo.guest.${Date.now()}@${'mimgraph.onmicrosoft.com'}`;
-    const results = await runBatch(client, [
+export async function runDemo(_argv: string[]): Promise<number> {
+  const say = (line = '') => process.stdout.write(`${line}\n`);
+  const samples = join(root, 'samples');
+  const out = resolve('out');
+  mkdirSync(out, { recursive: true });
+  const tenantFile = join(samples, 'tenant.json');
+  const app = (
+    JSON.parse(readFileSync(tenantFile, 'utf8')) as { apps: { clientId: string; secrets: string[] }[] }
+  ).apps[0]!;
+  const emu = await startEmulator({ tenantFile });
+  const caFile = join(out, 'emulator-ca.pem');
+  writeFileSync(caFile, emu.caCertPem);
+  const configFile = join(out, 'demo-config.json');
+  writeFileSync(
+    configFile,
+    `${JSON.stringify(
       {
-        id: 'create',
-        method: 'POST',
-        url: '/users',
-        body: {
-          accountEnabled: true,
-          displayName: 'Demo User',
-          mailNickname: 'demo.user',
-          userPrincipalName: upn,
-          passwordProfile: {
-            forceChangePasswordNextSignIn: true,
-            password: `Aa1!${randomBytes(12).toString('base64url')}`,
-          },
-        },
+        tenant: emu.tenantId,
+        clientId: app.clientId,
+        cloud: 'custom',
+        loginEndpoint: emu.baseUrl,
+        graphEndpoint: emu.baseUrl,
+        caFile,
+        objectTypes: ['user', 'group', 'contact'],
+        invitation: { redirectUrl: 'https://myapps.microsoft.com', sendMessage: false },
       },
-      {
-        id: 'invite',
-        method: 'POST',
-        url: '/invitations',
+      null,
+      2,
+    )}\n`,
+  );
+  const state = join(out, 'demo-state.json');
+  rmSync(state, { force: true });
+  rmSync(`${state}.d`, { recursive: true, force: true });
+  const previous = process.env.MIMGRAPH_CLIENT_SECRET;
+  process.env.MIMGRAPH_CLIENT_SECRET = app.secrets[0];
+  const codes: number[] = [];
+  try {
+    say(`Sample tenant ${emu.tenantId} emulated at ${emu.baseUrl} (configuration: ${configFile})`);
+    say('\n== Full import → out/full-import.xml');
+    codes.push(
+      await runImportCommand([
+        '--full',
+        '--config',
+        configFile,
+        '--state',
+        state,
+        '--drop-file',
+        join(out, 'full-import.xml'),
+      ]),
+    );
+
+    say('\n== Changes in Entra: a title, a new group member, a B2B guest');
+    const graph = new GraphClient({
+      cloud: resolveCloud('custom', { loginEndpoint: emu.baseUrl, graphEndpoint: emu.baseUrl }),
+      tenantId: emu.tenantId,
+      clientId: app.clientId,
+      credential: { kind: 'secret', secret: app.secrets[0]! },
+      http: { caFile },
+      writeBudget: false,
+    });
+    try {
+      const user = (id: string) => `/users/${encodeURIComponent(id)}`;
+      await graph.request('PATCH', user('alex.wilber@contoso-sample.onmicrosoft.com'), {
+        body: { jobTitle: 'Marketing Lead' },
+      });
+      const lee = await graph.request<{ id: string }>('GET', user('lee.gu@contoso-sample.onmicrosoft.com'));
+      const marketing = await graph.request<{ value: { id: string }[] }>(
+        'GET',
+        "/groups?$filter=mailNickname eq 'marketing'",
+      );
+      await graph.request('POST', `/groups/${marketing.body.value[0]!.id}/members/$ref`, {
+        body: { '@odata.id': `${graph.root}/directoryObjects/${lee.body.id}` },
+      });
+      await graph.request('POST', '/invitations', {
         body: {
-          invitedUserEmailAddress: 'partner.user@fabrikam.com',
+          invitedUserEmailAddress: 'robin.vendor@wingtiptoys.example',
           inviteRedirectUrl: 'https://myapps.microsoft.com',
-          invitedUserDisplayName: 'Partner User',
         },
-      },
-    ]);
-    const created = results.get('create')?.body as { id?: string } | undefined;
-    const invited = (results.get('invite')?.body as { invitedUser?: { id?: string } } | undefined)
-      ?.invitedUser?.id;
-    out(
-      `Batch: created user ${created?.id ?? results.get('create')?.error?.message}, invited guest ${invited ?? results.get('invite')?.error?.message}`,
-    );
-    if (created?.id && groupId) {
-      await runBatch(client, [
-        {
-          id: 'member',
-          method: 'POST',
-          url: `/groups/${groupId}/members/$ref`,
-          body: { '@odata.id': `${client.root}/directoryObjects/${created.id}` },
-        },
-        { id: 'title', method: 'PATCH', url: `/users/${created.id}`, body: { jobTitle: 'Demo engineer' } },
-      ]);
+      });
+    } finally {
+      await graph.close();
     }
-    const changed: string[] = [];
-    for await (const page of client.delta<{ id: string; displayName?: string; '@removed'?: unknown }>(
-      userDelta,
-    )) {
-      for (const u of page.value)
-        changed.push(`${u.displayName ?? u.id}${u['@removed'] ? ' (removed)' : ''}`);
-    }
-    out(`Delta import: ${changed.length} changed users: ${changed.join(', ')}`);
-    const c = client.counters;
-    out(
-      `Requests ${c.requests}, retries ${c.retries}, tokens acquired ${c.tokensAcquired}, ${(c.bytesReceived / 1024).toFixed(0)} KiB received`,
+
+    say('\n== Delta import → out/delta-import.xml');
+    codes.push(
+      await runImportCommand([
+        '--delta',
+        '--config',
+        configFile,
+        '--state',
+        state,
+        '--drop-file',
+        join(out, 'delta-import.xml'),
+      ]),
     );
+
+    say('\n== Export of samples/changes.xml → out/export.xml, out/export-results.json');
+    codes.push(
+      await runExportCommand([
+        '--changes',
+        join(samples, 'changes.xml'),
+        '--config',
+        configFile,
+        '--state',
+        state,
+        '--drop-file',
+        join(out, 'export.xml'),
+        '--results',
+        join(out, 'export-results.json'),
+      ]),
+    );
+
+    say('\n== Drop files read back');
+    for (const file of ['full-import.xml', 'delta-import.xml', 'export.xml']) {
+      let n = 0;
+      for await (const _ of readMmsml(join(out, file))) n++;
+      say(`out/${file}: ${n} entries`);
+    }
   } finally {
-    await client.close();
+    if (previous === undefined) delete process.env.MIMGRAPH_CLIENT_SECRET;
+    else process.env.MIMGRAPH_CLIENT_SECRET = previous;
     await emu.close();
-    rmSync(dir, { recursive: true, force: true });
   }
+  return Math.max(...codes);
 }

@@ -66,8 +66,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
-      await runDemo(rest);
-      return 0;
+      return runDemo(rest);
     }
     case undefined:
     case '--help':
