@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { getCapabilities } from '../capabilities.js';
 import { getConfigParameters, validateConfigParameters } from '../config/parameters.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig, runStepDropFile } from '../config/parse.js';
 import type { ConnectorConfig } from '../config/types.js';
+import { MmsmlWriter } from '../dropfile/writer.js';
 import { PasswordSession } from '../export/password.js';
 import { ExportSession } from '../export/session.js';
 import { ImportSession } from '../import/session.js';
@@ -51,6 +54,8 @@ interface SessionEntry<K extends Kind> {
   abort: AbortController;
   /** The call running on this session, whose heartbeats report its waits. */
   call: CallContext | undefined;
+  /** The run step's drop file (an import written as MIM's mmsml), when one is configured. */
+  drop?: MmsmlWriter | undefined;
 }
 type Session = { [K in Kind]: SessionEntry<K> }[Kind];
 
@@ -84,9 +89,22 @@ export class Dispatcher implements MethodTarget {
         (await this.detected(parseConfig(p.config as ConfigValues), call, true)).schema,
       openImport: (p, call) => this.openImport(p, call),
       getImportPage: (p, call) =>
-        this.withSession('import', p, call, (s) => s.getPage((p.runStep ?? {}) as GetImportEntriesRunStep)),
-      closeImport: (p, call) =>
-        this.close('import', p, call, (s) => s.close(p.runStep as CloseImportRunStep)),
+        this.withSession('import', p, call, async (s) => {
+          const page = await s.getPage((p.runStep ?? {}) as GetImportEntriesRunStep);
+          const drop = this.sessions.get(p.session as string)?.drop;
+          for (const e of page.entries) await drop?.write(e);
+          return page;
+        }),
+      closeImport: (p, call) => {
+        const drop = this.sessions.get(p.session as string)?.drop;
+        return this.close('import', p, call, async (s) => {
+          try {
+            return await s.close(p.runStep as CloseImportRunStep);
+          } finally {
+            await drop?.close();
+          }
+        });
+      },
       openExport: (p, call) => this.openExport(p, call),
       putExportEntries: (p, call) =>
         this.withSession('export', p, call, (s) => s.put(p.entries as CSEntryChange[])),
@@ -178,7 +196,17 @@ export class Dispatcher implements MethodTarget {
       p.runStep as OpenImportRunStep,
       ctx,
     );
-    this.sessions.set(id, { kind: 'import', session, abort, call: undefined });
+    // A drop file named on the run step is written into the MA's data folder, as MIM writes its own.
+    const dropPath = runStepDropFile(p.config as ConfigValues);
+    const dropFile = dropPath ? resolve(this.host.stateDir ?? '.', dropPath) : undefined;
+    if (dropFile) mkdirSync(dirname(dropFile), { recursive: true });
+    const drop = dropFile
+      ? await MmsmlWriter.open(dropFile, {
+          stepType: (p.runStep as OpenImportRunStep).importType === 'Delta' ? 'delta-import' : 'full-import',
+          schema: p.schema as Schema,
+        })
+      : undefined;
+    this.sessions.set(id, { kind: 'import', session, abort, call: undefined, drop });
     return { session: id, customData: results.customData };
   }
 

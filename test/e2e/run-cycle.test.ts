@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILTER_PARAM, OBJECT_TYPE_PARAM, PARAM } from '../../connector/config/parse.js';
+import { readMmsml } from '../../connector/dropfile/reader.js';
 import type { ConfigValues, CSEntryChange, Schema, TypedValue } from '../../connector/model/ecma.js';
 import { silentLogger } from '../../connector/runtime/log.js';
 import { Dispatcher } from '../../connector/worker/dispatcher.js';
@@ -410,6 +411,26 @@ describe('self-healing, scope and B2B through the dispatcher', () => {
       expect(users.get(leaves.id)?.modification).toBe('Delete');
       expect(users.get(stays.id)?.modification).toBe('Update');
       expect(users.size).toBe(3);
+    } finally {
+      config = saved;
+    }
+  });
+
+  it('writes the run step drop file (mmsml) into the MA data folder', async () => {
+    const saved = config;
+    config = { ...config, [PARAM.runStepDropFile]: { value: 'full-import.xml' } };
+    try {
+      const { entries } = await importRun(schema, 'Full', null);
+      const read: CSEntryChange[] = [];
+      for await (const e of readMmsml(join(stateDir, 'full-import.xml'))) read.push(e);
+      expect(read.map((e) => [e.objectType, e.dn, e.modification])).toEqual(
+        entries.map((e) => [e.objectType, e.dn, e.modification]),
+      );
+      const user = entries.find((e) => e.objectType === 'user')!;
+      const back = read.find((e) => e.dn === user.dn)!;
+      expect(back.attributes.find((a) => a.name === 'displayName')?.values).toEqual(
+        user.attributes.find((a) => a.name === 'displayName')?.values,
+      );
     } finally {
       config = saved;
     }
