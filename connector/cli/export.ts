@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readCsExport } from '../dropfile/csexport.js';
 import { readMmsmlFile } from '../dropfile/reader.js';
@@ -236,6 +236,15 @@ export async function readChanges(
 }
 
 /** An mmsml drop file (UTF-16 as the engine writes it). */
+/** A drop file the run cannot write is a usage error (64), found before anything is sent. */
+export function checkWritable(file: string): void {
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    throw usageError(`--drop-file: cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
 export async function openDrop(
   file: string,
   stepType: 'full-import' | 'delta-import' | 'export',

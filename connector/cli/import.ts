@@ -1,8 +1,9 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { MmsmlWriter } from '../dropfile/writer.js';
+import { PARAM } from '../config/parse.js';
 import type { CSEntryChange } from '../model/ecma.js';
 import { CliExit, EXIT, loadConfigFile, usageError } from './config-file.js';
-import { openDrop } from './export.js';
+import { checkWritable } from './export.js';
 import { failureMessage, finish, readState, runSchema, startRun, writeState } from './run.js';
 import { Progress, Tally } from './summary.js';
 
@@ -58,14 +59,17 @@ export async function runImportCommand(argv: string[]): Promise<number> {
   const host = startRun(values.state, tally);
   let error: string | undefined;
   let exitCode: number = EXIT.ok;
-  let writer: MmsmlWriter | undefined;
+  // The drop file goes through the run-step parameter the bridge uses, so both write it alike.
+  const config = values['drop-file']
+    ? { ...loaded.values, [PARAM.runStepDropFile]: { value: resolve(values['drop-file']) } }
+    : loaded.values;
+  if (values['drop-file']) checkWritable(values['drop-file']);
   try {
     const schema = await runSchema(host, loaded);
-    if (values['drop-file']) writer = await openDrop(values['drop-file'], `${mode}-import`, schema);
     const open = (await host.dispatcher.dispatch(
       'openImport',
       {
-        config: loaded.values,
+        config,
         schema,
         runStep: {
           importType: mode === 'full' ? 'Full' : 'Delta',
@@ -102,7 +106,6 @@ export async function runImportCommand(argv: string[]): Promise<number> {
               detail: e.errorDetail,
             });
           progress.update(e.objectType, tally.objects(e.objectType), 'import');
-          await writer?.write(e);
         }
         last = page.customData ?? last;
       } while (page.moreToImport);
@@ -133,14 +136,12 @@ export async function runImportCommand(argv: string[]): Promise<number> {
           .catch(() => {});
       }
     }
-    await writer?.close();
     exitCode = [...tally.types.values()].some((t) => t.errors > 0) ? EXIT.objectErrors : EXIT.ok;
   } catch (e) {
     if (e instanceof CliExit) throw e;
     error = failureMessage(e);
     exitCode = EXIT.failed;
     process.stderr.write(`mimgraph import: ${error}\n`);
-    await writer?.close().catch(() => {});
   } finally {
     await host.dispose();
   }
