@@ -1,0 +1,4 @@
+namespace Microsoft.MetadirectoryServices
+{
+    public interface IMAExtensible2GetCapabilities { }
+}

@@ -1,0 +1,4 @@
+namespace MimGraph.Bridge.Simulator
+{
+    internal static class Placeholder { }
+}
