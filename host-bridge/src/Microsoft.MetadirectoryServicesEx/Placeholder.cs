@@ -1,4 +1,0 @@
-namespace Microsoft.MetadirectoryServices
-{
-    public interface IMAExtensible2GetCapabilities { }
-}
