@@ -58,6 +58,7 @@ function sniff(b: Uint8Array): { encoding: string; skip: number } {
 async function* decode(source: Source, info: { encoding: string; bom: number }): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let pending = new Uint8Array(0);
+  let read = 0; // bytes decoded so far, for the error's offset
   for await (const chunk of open(source)) {
     if (typeof chunk === 'string') {
       info.encoding = 'utf-8';
@@ -78,11 +79,14 @@ async function* decode(source: Source, info: { encoding: string; bom: number }):
       decoder = new TextDecoder(encoding, { fatal: true });
       bytes = bytes.subarray(skip);
     }
+    let text: string;
     try {
-      yield decoder.decode(bytes, { stream: true });
+      text = decoder.decode(bytes, { stream: true });
     } catch (e) {
-      throw new MmsmlError(`the file is not valid ${info.encoding}: ${(e as Error).message}`);
+      throw notEncoded(info.encoding, read, e);
     }
+    read += bytes.length;
+    yield text;
   }
   if (decoder === undefined && pending.length > 0) {
     const { encoding, skip } = sniff(pending);
@@ -90,8 +94,22 @@ async function* decode(source: Source, info: { encoding: string; bom: number }):
     info.bom = skip;
     yield new TextDecoder(encoding).decode(pending.subarray(skip));
   } else if (decoder !== undefined) {
-    yield decoder.decode();
+    let text: string;
+    try {
+      text = decoder.decode();
+    } catch (e) {
+      // The end of the file cuts a character short (an odd byte count in UTF-16, a cut UTF-8 sequence).
+      throw notEncoded(info.encoding, read, e);
+    }
+    yield text;
   }
+}
+
+function notEncoded(encoding: string, byteOffset: number, e: unknown): MmsmlError {
+  return new MmsmlError(
+    `the file is not valid ${encoding} in the bytes from offset ${byteOffset} on (${(e as Error).message}); ` +
+      'save it again in the encoding its XML declaration names',
+  );
 }
 
 /** The index of `<name` followed by a delimiter, at or after `from`, or -1. */
