@@ -33,7 +33,7 @@ const SAMPLES: Record<string, readonly string[]> = {
 };
 
 function generate(rng: Rng): ConfigValues {
-  const values: ConfigValues = {
+  const values: Record<string, { value: string; encrypted?: boolean }> = {
     [PARAM.tenant]: { value: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
     [PARAM.clientId]: { value: '0b1f0e4e-9c3a-4d5e-8f00-1a2b3c4d5e6f' },
     [PARAM.clientSecret]: { value: SECRET, encrypted: true },
