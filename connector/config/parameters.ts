@@ -17,6 +17,7 @@ import {
   OBJECT_TYPE_PARAM,
   OBJECT_TYPES,
   PARAM,
+  type ParseOptions,
   parseConnectivity,
   parseGlobal,
   parsePage,
@@ -83,6 +84,12 @@ function connectivityPage(): ConfigParameterDefinition[] {
     ),
     str(PARAM.certificateFile),
     secret(PARAM.certificatePassword),
+    label(
+      'For CertificateStore: the SHA-1 thumbprint of a certificate in LocalMachine\\My (as certlm.msc shows it); ' +
+        'its private key stays in the store (it may be non-exportable) and the bridge signs with it. The ' +
+        'synchronization service account needs read access to the private key.',
+    ),
+    str(PARAM.certificateThumbprint),
     divider(),
     label(
       'National cloud: global, usgov (GCC High), usgovdod (DoD), china (21Vianet), or custom with your own ' +
@@ -124,7 +131,13 @@ function globalPage(): ConfigParameterDefinition[] {
     ),
     str(PARAM.exportConcurrency, '^\\s*\\d*\\s*$'),
     str(PARAM.writeBudget),
+    divider(),
+    label(
+      "Diagnostics: the connector's log level, and the bridge's trace log file, which also receives the " +
+        "worker's log (empty: Windows' trace listeners only).",
+    ),
     dropDown(PARAM.logLevel, LOG_LEVELS),
+    str(PARAM.logFile),
   ];
 }
 
@@ -218,9 +231,10 @@ export async function validateConfigParameters(
   values: ConfigValues,
   pageNumber: number,
   liveCheck?: (config: ConnectorConfig) => Promise<void>,
+  options: ParseOptions = {},
 ): Promise<ParameterValidationResult> {
   try {
-    parsePage(page, values, pageNumber);
+    parsePage(page, values, pageNumber, options);
   } catch (e) {
     if (e instanceof ConnectorError) {
       const parameter = typeof e.detail?.parameter === 'string' ? e.detail.parameter : undefined;
@@ -230,7 +244,7 @@ export async function validateConfigParameters(
   }
   if (page !== 'Connectivity' || !liveCheck) return success;
 
-  const config = liveCheckConfig(values);
+  const config = liveCheckConfig(values, options);
   try {
     await liveCheck(config);
   } catch (e) {
@@ -242,8 +256,8 @@ export async function validateConfigParameters(
 }
 
 /** Connectivity as entered; the other pages' values when they parse (they may not be entered yet). */
-function liveCheckConfig(values: ConfigValues): ConnectorConfig {
-  const connectivity = parseConnectivity(values);
+function liveCheckConfig(values: ConfigValues, options: ParseOptions): ConnectorConfig {
+  const connectivity = parseConnectivity(values, options);
   let global: ReturnType<typeof parseGlobal>;
   try {
     global = parseGlobal(values);
@@ -263,7 +277,15 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/;
 
 /** Which parameter a failed sign-in points at. */
 function liveCheckParameter(e: unknown, config: ConnectorConfig): { parameter: string; hint?: string } {
+  const store = config.credential.kind === 'store';
+  // The bridge's own failure (certificate not found, no access to its key, not RSA, no answer).
+  if (e instanceof ConnectorError && typeof e.detail?.bridgeMethod === 'string') {
+    return { parameter: PARAM.certificateThumbprint };
+  }
   if (e instanceof AuthenticationError) {
+    if (store && (e.errorCode === 'certificate_expired' || e.errorCode === 'certificate_unusable')) {
+      return { parameter: PARAM.certificateThumbprint };
+    }
     switch (e.aadsts) {
       case 7000215:
       case 7000222:
@@ -280,12 +302,14 @@ function liveCheckParameter(e: unknown, config: ConnectorConfig): { parameter: s
         return { parameter: PARAM.tenant };
       case 700027:
       case 700024:
-        return { parameter: PARAM.certificateFile };
+        return { parameter: store ? PARAM.certificateThumbprint : PARAM.certificateFile };
     }
     if (e.errorCode === 'configuration') {
       return config.credential.kind === 'secret'
         ? { parameter: PARAM.clientSecret }
-        : { parameter: PARAM.tenant };
+        : store && /thumbprint/.test(e.message)
+          ? { parameter: PARAM.certificateThumbprint }
+          : { parameter: PARAM.tenant };
     }
     return { parameter: PARAM.tenant, hint: 'check the tenant, the client id and the cloud' };
   }

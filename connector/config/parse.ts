@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { CertificateError, loadClientCertificate } from '../graph/certificate.js';
 import { type Cloud, CloudConfigError, resolveCloud } from '../graph/clouds.js';
 import { GRAPH_WRITE_BUDGET, type WriteBudget } from '../graph/governor.js';
+import { type CertificateStore, normaliseThumbprint } from '../graph/store-certificate.js';
 import type { Credential } from '../graph/tokens.js';
 import { type ProxySettings, readPemBundle, TransportConfigError } from '../graph/transport.js';
 import type { ConfigParameterPage, ConfigValues } from '../model/ecma.js';
@@ -22,6 +23,7 @@ export const PARAM = {
   clientSecret: 'Client secret',
   certificateFile: 'Certificate file',
   certificatePassword: 'Certificate password',
+  certificateThumbprint: 'Certificate thumbprint',
   cloud: 'Cloud',
   loginEndpoint: 'Login endpoint',
   graphEndpoint: 'Graph endpoint',
@@ -39,6 +41,8 @@ export const PARAM = {
   exportConcurrency: 'Export concurrency',
   writeBudget: 'Write budget',
   logLevel: 'Log level',
+  /** The bridge's trace log (it reads the value itself; the worker's stderr is forwarded there). */
+  logFile: 'Log file',
   // Schema (page 1; the filters are on page 2)
   addObjectsFilter: 'Add objects filter',
   // RunStep
@@ -79,7 +83,7 @@ export const SECRET_PARAMS: readonly string[] = [
 ];
 
 export const API_VERSIONS = ['v1.0', 'beta'] as const;
-export const AUTHENTICATION_TYPES = ['ClientSecret', 'Certificate'] as const;
+export const AUTHENTICATION_TYPES = ['ClientSecret', 'Certificate', 'CertificateStore'] as const;
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 export const HTTP_TIMEOUT_RANGE = { min: 1, max: 3600 } as const;
 export const EXPORT_CONCURRENCY_RANGE = { min: 1, max: 16 } as const;
@@ -173,12 +177,18 @@ const RESERVED_TENANTS = new Set(['common', 'organizations', 'consumers']);
 
 // ---- pages ---------------------------------------------------------------------------------
 
+/** What the host offers parsing beyond the values: MIM's bridge reaches the Windows certificate store. */
+export interface ParseOptions {
+  /** Certificates kept in the Windows store (`CertificateStore`); only the stdio worker has one. */
+  readonly certificateStore?: CertificateStore | undefined;
+}
+
 type ConnectivitySettings = Pick<
   ConnectorConfig,
   'apiVersion' | 'tenantId' | 'clientId' | 'credential' | 'cloud' | 'proxy' | 'caFile' | 'httpTimeoutMs'
 >;
 
-export function parseConnectivity(values: ConfigValues): ConnectivitySettings {
+export function parseConnectivity(values: ConfigValues, options: ParseOptions = {}): ConnectivitySettings {
   const apiVersion = choice(values, PARAM.apiVersion, API_VERSIONS);
 
   const tenantId = raw(values, PARAM.tenant);
@@ -213,7 +223,7 @@ export function parseConnectivity(values: ConfigValues): ConnectivitySettings {
     );
   }
 
-  const credential = parseCredential(values);
+  const credential = parseCredential(values, options);
   const cloud = parseCloud(values);
   const proxy = parseProxy(values);
 
@@ -234,8 +244,9 @@ export function parseConnectivity(values: ConfigValues): ConnectivitySettings {
   return { apiVersion, tenantId, clientId, credential, cloud, proxy, caFile, httpTimeoutMs };
 }
 
-function parseCredential(values: ConfigValues): Credential {
+function parseCredential(values: ConfigValues, options: ParseOptions): Credential {
   const kind = choice(values, PARAM.authenticationType, AUTHENTICATION_TYPES);
+  if (kind === 'CertificateStore') return parseStoreCertificate(values, options);
   if (kind === 'ClientSecret') {
     const secret = raw(values, PARAM.clientSecret);
     if (!secret.trim()) {
@@ -289,6 +300,41 @@ function parseCredential(values: ConfigValues): Credential {
     );
   }
   return { kind: 'certificate', path, password };
+}
+
+/** The SHA-1 thumbprint of a certificate in the Windows store, which the bridge signs with. */
+function parseStoreCertificate(values: ConfigValues, options: ParseOptions): Credential {
+  if (!options.certificateStore) {
+    fail(
+      PARAM.authenticationType,
+      "CertificateStore needs MIM's bridge (the Windows certificate store)",
+      `with the CLI use Certificate file: a PFX or PEM file with the certificate and its private key`,
+    );
+  }
+  const given = raw(values, PARAM.certificateThumbprint);
+  const thumbprint = normaliseThumbprint(given);
+  if (!thumbprint) {
+    fail(
+      PARAM.certificateThumbprint,
+      `no certificate thumbprint given while '${PARAM.authenticationType}' is CertificateStore`,
+      'enter the SHA-1 thumbprint of the certificate in LocalMachine\\My (certlm.msc → the certificate → Details → Thumbprint)',
+    );
+  }
+  if (/^[0-9A-F]{64}$/.test(thumbprint)) {
+    fail(
+      PARAM.certificateThumbprint,
+      `'${given}' is a SHA-256 thumbprint`,
+      'enter the SHA-1 thumbprint Windows shows (40 hexadecimal digits, spaces and colons allowed)',
+    );
+  }
+  if (!/^[0-9A-F]{40}$/.test(thumbprint)) {
+    fail(
+      PARAM.certificateThumbprint,
+      `'${given}' is not a SHA-1 thumbprint`,
+      'enter the 40 hexadecimal digits Windows shows under Details → Thumbprint (spaces and colons allowed)',
+    );
+  }
+  return { kind: 'store', thumbprint, store: options.certificateStore };
 }
 
 function parseCloud(values: ConfigValues): Cloud {
@@ -407,6 +453,8 @@ export function parseGlobal(values: ConfigValues): GlobalSettings {
   const exportConcurrency = integer(values, PARAM.exportConcurrency, EXPORT_CONCURRENCY_RANGE);
   const writeBudget = parseWriteBudget(valueOrDefault(values, PARAM.writeBudget));
   const logLevel = choice(values, PARAM.logLevel, LOG_LEVELS);
+  // The log file is the bridge's; the worker only checks that it is a path.
+  checkPath(values, PARAM.logFile, "the bridge's trace log file, e.g. C:\\ProgramData\\mimgraph\\bridge.log");
   return {
     dateTimeFormat,
     forceChangePasswordNextSignIn,
@@ -517,16 +565,29 @@ export function checkFilter(filter: string): string | undefined {
   return undefined;
 }
 
+/** Fails when the (optional) value holds characters no Windows path may hold. */
+function checkPath(values: ConfigValues, name: string, example: string): void {
+  const v = optional(values, name);
+  if (v !== undefined && /[\0<>"|?*]/.test(v)) {
+    fail(name, `'${v}' is not a valid file path`, `enter ${example}, or leave it empty`);
+  }
+}
+
 /** The RunStep page's drop file (the path an import writes its mmsml drop file to), if set. */
 export function runStepDropFile(values: ConfigValues): string | undefined {
   return optional(values, PARAM.runStepDropFile);
 }
 
 /** Checks the parameters of one page (and page number); throws like parseConfig. */
-export function parsePage(page: ConfigParameterPage, values: ConfigValues, pageNumber = 1): void {
+export function parsePage(
+  page: ConfigParameterPage,
+  values: ConfigValues,
+  pageNumber = 1,
+  options: ParseOptions = {},
+): void {
   switch (page) {
     case 'Connectivity':
-      parseConnectivity(values);
+      parseConnectivity(values, options);
       return;
     case 'Global':
       parseGlobal(values);
@@ -553,10 +614,11 @@ export function parsePage(page: ConfigParameterPage, values: ConfigValues, pageN
 /**
  * The configuration from MIM's values (or the CLI's, see cli-config.ts). Throws
  * ConnectorError('ExtensibleExtension') naming the first invalid parameter and its fix; the error's
- * detail.parameter is the parameter's name. Secrets never appear in the message.
+ * detail.parameter is the parameter's name. Secrets never appear in the message. `options` carries what
+ * only some hosts have (the bridge's certificate store).
  */
-export function parseConfig(values: ConfigValues): ConnectorConfig {
-  const connectivity = parseConnectivity(values);
+export function parseConfig(values: ConfigValues, options: ParseOptions = {}): ConnectorConfig {
+  const connectivity = parseConnectivity(values, options);
   const global = parseGlobal(values);
   const schema = parseSchemaPages(values);
   return { ...connectivity, ...global, ...schema };

@@ -5,6 +5,7 @@ import { type Cloud, graphScope } from './clouds.js';
 import type { Counters } from './counters.js';
 import { TransportError } from './errors.js';
 import { MsalNetwork } from './msal-network.js';
+import { type CertificateStore, StoreAssertion, StoreCertificateError } from './store-certificate.js';
 
 /**
  * Access tokens for Graph from msal-node's client-credentials flow. A small holder above MSAL decides
@@ -15,7 +16,12 @@ import { MsalNetwork } from './msal-network.js';
  */
 export type Credential =
   | { readonly kind: 'secret'; readonly secret: string }
-  | { readonly kind: 'certificate'; readonly path: string; readonly password?: string | undefined };
+  | { readonly kind: 'certificate'; readonly path: string; readonly password?: string | undefined }
+  /**
+   * A certificate kept in a store whose private key never leaves it (Windows' LocalMachine\My through
+   * MIM's bridge): the connector builds the client assertion, the store signs it.
+   */
+  | { readonly kind: 'store'; readonly thumbprint: string; readonly store: CertificateStore };
 
 export interface TokenOptions {
   cloud: Cloud;
@@ -56,12 +62,27 @@ export class TokenProvider {
   private readonly now: () => number;
   private held: HeldToken | undefined;
   private inflight: Promise<string> | undefined;
+  /** Why the last client assertion could not be made (MSAL would hide it behind its own error). */
+  private assertionFailure: unknown;
 
   constructor(private readonly o: TokenOptions) {
     this.now = o.now ?? Date.now;
     this.scopes = [graphScope(o.cloud)];
     this.network = new MsalNetwork(o.dispatcher, o.counters, o.timeoutMs);
-    this.app = new ConfidentialClientApplication(msalConfiguration(o, this.network));
+    let assertion: ((audience: string | undefined) => Promise<string>) | undefined;
+    if (o.credential.kind === 'store') {
+      const store = new StoreAssertion(o.credential.store, o.credential.thumbprint, o.clientId, this.now);
+      const fallbackAudience = `${o.cloud.loginEndpoint}/${o.tenantId}/oauth2/v2.0/token`;
+      assertion = async (audience) => {
+        try {
+          return await store.create(audience ?? fallbackAudience);
+        } catch (e) {
+          this.assertionFailure = e;
+          throw e;
+        }
+      };
+    }
+    this.app = new ConfidentialClientApplication(msalConfiguration(o, this.network, assertion));
   }
 
   /** The held token if it is still before its renewal time (no promise: the common case is hot). */
@@ -100,9 +121,13 @@ export class TokenProvider {
     const started = this.now();
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
     this.network.takeFailure();
+    this.assertionFailure = undefined;
     try {
       result = await this.app.acquireTokenByClientCredential({ scopes: this.scopes, skipCache });
     } catch (e) {
+      const assertion = this.assertionFailure;
+      this.assertionFailure = undefined;
+      if (assertion !== undefined) throw describeAssertionFailure(assertion);
       // MSAL hides our transport error behind its own `network_error`; the transport error says why.
       throw this.network.takeFailure() ?? describeMsalError(e, this.o);
     }
@@ -122,7 +147,20 @@ export class TokenProvider {
   }
 }
 
-function msalConfiguration(o: TokenOptions, networkClient: MsalNetwork): Configuration {
+/**
+ * A store certificate that cannot be used is a credential problem (BadServerCredentials for MIM); what
+ * the store itself answered (the bridge's own failure, with its MIM exception name) passes unchanged.
+ */
+function describeAssertionFailure(e: unknown): unknown {
+  if (e instanceof StoreCertificateError) return new AuthenticationError(e.message, undefined, e.reason);
+  return e;
+}
+
+function msalConfiguration(
+  o: TokenOptions,
+  networkClient: MsalNetwork,
+  assertion?: (audience: string | undefined) => Promise<string>,
+): Configuration {
   if (!o.tenantId || RESERVED_TENANTS.has(o.tenantId.toLowerCase())) {
     throw new AuthenticationError(
       `tenant must be your tenant id (GUID) or a verified domain; '${o.tenantId}' cannot be used for app sign-in`,
@@ -143,6 +181,16 @@ function msalConfiguration(o: TokenOptions, networkClient: MsalNetwork): Configu
     if (!o.credential.secret)
       throw new AuthenticationError('the client secret is empty', undefined, 'configuration');
     auth.clientSecret = o.credential.secret;
+  } else if (o.credential.kind === 'store') {
+    if (!/^[0-9A-F]{40}$/.test(o.credential.thumbprint)) {
+      throw new AuthenticationError(
+        `certificate thumbprint '${o.credential.thumbprint}' is not a SHA-1 thumbprint (40 hexadecimal digits)`,
+        undefined,
+        'configuration',
+      );
+    }
+    // MSAL calls back for every token request it sends; the assertion is built and signed then.
+    auth.clientAssertion = (c) => assertion!(c.tokenEndpoint);
   } else {
     const cert = loadClientCertificate(o.credential.path, o.credential.password);
     if (cert.notAfter.getTime() <= (o.now ?? Date.now)()) {

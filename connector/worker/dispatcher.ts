@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getCapabilities } from '../capabilities.js';
 import { getConfigParameters, validateConfigParameters } from '../config/parameters.js';
-import { parseConfig, runStepDropFile } from '../config/parse.js';
+import { type ParseOptions, parseConfig, runStepDropFile } from '../config/parse.js';
 import type { ConnectorConfig } from '../config/types.js';
 import { MmsmlWriter } from '../dropfile/writer.js';
 import { PasswordSession } from '../export/password.js';
@@ -28,7 +28,8 @@ import { graphClientFor } from '../runtime/graph.js';
 import type { Logger } from '../runtime/log.js';
 import { detectLive } from '../schema/index.js';
 import type { DetectedSchema } from '../schema/types.js';
-import type { CallContext, MethodTarget } from './protocol.js';
+import { certificateStoreOverBridge } from './bridge-certificates.js';
+import type { BridgeRequester, CallContext, MethodTarget } from './protocol.js';
 
 /**
  * One dispatcher, method name → connector operation, shared by the stdio worker (MIM's bridge),
@@ -40,6 +41,11 @@ export interface DispatcherHost {
   log: Logger;
   /** Overridable for tests; by default a GraphClient built from the configuration. */
   graph?: RunContext['graph'];
+  /**
+   * Requests to MIM's bridge (the stdio worker only): with it, `CertificateStore` sign-in works — the
+   * certificate stays in the Windows store and the bridge signs. Absent in the CLI.
+   */
+  bridge?: BridgeRequester | undefined;
 }
 
 interface SessionKinds {
@@ -67,8 +73,11 @@ export class Dispatcher implements MethodTarget {
   private readonly sessions = new Map<string, Session>();
   private readonly schemas = new Map<string, { at: number; detected: Promise<DetectedSchema> }>();
   private readonly handlers: Record<string, Handler>;
+  /** What parsing a configuration may use: the bridge's certificate store, when there is a bridge. */
+  private readonly parsing: ParseOptions;
 
   constructor(private readonly host: DispatcherHost) {
+    this.parsing = host.bridge ? { certificateStore: certificateStoreOverBridge(host.bridge) } : {};
     this.handlers = {
       getCapabilities: async (p) => getCapabilities(p.config as ConfigValues),
       getConfigParameters: async (p) => ({
@@ -84,9 +93,10 @@ export class Dispatcher implements MethodTarget {
           p.config as ConfigValues,
           (p.pageNumber as number) ?? 1,
           (config) => this.liveCheck(config, call),
+          this.parsing,
         ),
       getSchema: async (p, call) =>
-        (await this.detected(parseConfig(p.config as ConfigValues), call, true)).schema,
+        (await this.detected(parseConfig(p.config as ConfigValues, this.parsing), call, true)).schema,
       openImport: (p, call) => this.openImport(p, call),
       getImportPage: (p, call) =>
         this.withSession('import', p, call, async (s) => {
@@ -184,7 +194,7 @@ export class Dispatcher implements MethodTarget {
   }
 
   private async openImport(p: Record<string, unknown>, call: CallContext) {
-    const config = parseConfig(p.config as ConfigValues);
+    const config = parseConfig(p.config as ConfigValues, this.parsing);
     const detected = await this.detected(config, call, false);
     const abort = linked(call.signal);
     const id = randomUUID();
@@ -211,7 +221,7 @@ export class Dispatcher implements MethodTarget {
   }
 
   private async openExport(p: Record<string, unknown>, call: CallContext) {
-    const config = parseConfig(p.config as ConfigValues);
+    const config = parseConfig(p.config as ConfigValues, this.parsing);
     const detected = await this.detected(config, call, false);
     const abort = linked(call.signal);
     const id = randomUUID();
@@ -231,7 +241,7 @@ export class Dispatcher implements MethodTarget {
   }
 
   private async openPassword(p: Record<string, unknown>, call: CallContext) {
-    const config = parseConfig(p.config as ConfigValues);
+    const config = parseConfig(p.config as ConfigValues, this.parsing);
     const abort = linked(call.signal);
     const id = randomUUID();
     const ctx = this.sessionContext(abort, () => this.sessions.get(id));

@@ -25,7 +25,9 @@ const server = new StdioServer({
   output: process.stdout,
   log,
   version,
-  dispatcher: (dataFolder) => new Dispatcher({ stateDir: dataFolder ?? process.env.MIMGRAPH_STATE_DIR, log }),
+  // The bridge answers the worker's requests (certificates in the Windows store sign there).
+  dispatcher: (dataFolder, bridge) =>
+    new Dispatcher({ stateDir: dataFolder ?? process.env.MIMGRAPH_STATE_DIR, log, bridge }),
   heartbeatSeconds: Number(process.env.MIMGRAPH_HEARTBEAT_SECONDS) || 10,
 });
 

@@ -26,6 +26,34 @@ export const ECMA_METHODS = [
 
 export type EcmaMethod = (typeof ECMA_METHODS)[number];
 
+/**
+ * Requests the worker sends to the bridge (ids `w1`, `w2`, …): what only the bridge can do. `certificate`
+ * and `sign` reach a certificate in the Windows store whose private key never leaves it.
+ */
+export const BRIDGE_METHODS = ['certificate', 'sign'] as const;
+
+export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
+
+export interface BridgeRequestOptions {
+  /** Abandons the request (the answer, if it comes, is ignored). */
+  signal?: AbortSignal | undefined;
+  /** Longest wait for the answer; the server's default otherwise. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * Sends a request to the bridge and resolves with its result, already checked against the protocol
+ * schema. Failures are ConnectorErrors: the bridge's own (its mimError), a timeout, a cancellation,
+ * or a malformed answer (UnexpectedData). Only the stdio worker has one; the CLI has no bridge.
+ */
+export interface BridgeRequester {
+  request(
+    method: BridgeMethod,
+    params: Record<string, unknown>,
+    options?: BridgeRequestOptions,
+  ): Promise<Record<string, unknown>>;
+}
+
 /** Per call: cancellation, and where to report waits (heartbeats). */
 export interface CallContext {
   signal: AbortSignal;

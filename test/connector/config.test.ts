@@ -12,11 +12,13 @@ import {
   OBJECT_TYPE_PARAM,
   OBJECT_TYPES,
   PARAM,
+  type ParseOptions,
   parseConfig,
   runStepDropFile,
 } from '../../connector/config/parse.js';
 import type { ConnectorConfig } from '../../connector/config/types.js';
 import { GraphClient } from '../../connector/graph/client.js';
+import type { CertificateStore } from '../../connector/graph/store-certificate.js';
 import type { ConfigParameterPage, ConfigValues } from '../../connector/model/ecma.js';
 import { ConnectorError } from '../../connector/model/ecma.js';
 import { generateClientCertificate } from '../../emulator/auth/tls.js';
@@ -66,6 +68,13 @@ const pageOf = (name: string): ConfigParameterPage => {
 };
 
 const schemaPageNumber = (name: string) => (Object.values(FILTER_PARAM).includes(name) ? 2 : 1);
+
+/** A certificate store as the worker's bridge offers one (never reached by parsing). */
+const store: CertificateStore = {
+  certificate: () => Promise.reject(new Error('not reached')),
+  sign: () => Promise.reject(new Error('not reached')),
+};
+const withStore: ParseOptions = { certificateStore: store };
 
 describe('parseConfig', () => {
   it('defaults produce a valid configuration once tenant, client id and secret are set', () => {
@@ -155,6 +164,62 @@ describe('parseConfig', () => {
     });
   });
 
+  it('CertificateStore: the thumbprint as Windows shows it, normalised; the store comes from the host', () => {
+    // As copied from certlm.msc: an invisible left-to-right mark first, spaces, lower case.
+    const shown = '\u200ea9 09 50 2d d8 2a e4 14 33 e6 f8 38 86 b0 0d 42 77 a3 2a 7b';
+    const c = parseConfig(
+      v({
+        ...minimal(),
+        [PARAM.authenticationType]: 'CertificateStore',
+        [PARAM.certificateThumbprint]: shown,
+      }),
+      withStore,
+    );
+    expect(c.credential).toEqual({
+      kind: 'store',
+      thumbprint: 'A909502DD82AE41433E6F83886B00D4277A32A7B',
+      store,
+    });
+    const colons = parseConfig(
+      v({
+        ...minimal(),
+        [PARAM.authenticationType]: 'certificatestore',
+        [PARAM.certificateThumbprint]: 'A9:09:50:2D:D8:2A:E4:14:33:E6:F8:38:86:B0:0D:42:77:A3:2A:7B',
+      }),
+      withStore,
+    );
+    expect(colons.credential).toMatchObject({ thumbprint: 'A909502DD82AE41433E6F83886B00D4277A32A7B' });
+  });
+
+  it('CertificateStore without a bridge (the CLI) names Authentication type and points to Certificate file', async () => {
+    const values = v({
+      ...minimal(),
+      [PARAM.authenticationType]: 'CertificateStore',
+      [PARAM.certificateThumbprint]: 'A909502DD82AE41433E6F83886B00D4277A32A7B',
+    });
+    let err: unknown;
+    try {
+      parseConfig(values);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).detail?.parameter).toBe(PARAM.authenticationType);
+    expect((err as Error).message).toBe(
+      "Parameter 'Authentication type': CertificateStore needs MIM's bridge (the Windows certificate store); " +
+        'with the CLI use Certificate file: a PFX or PEM file with the certificate and its private key',
+    );
+    const r = await validateConfigParameters('Connectivity', values, 1);
+    expect(r).toMatchObject({ code: 'Failure', errorParameter: PARAM.authenticationType });
+  });
+
+  it("the log file is the bridge's: any path, or empty", () => {
+    expect(() =>
+      parseConfig(v({ ...minimal(), [PARAM.logFile]: 'C:\\ProgramData\\mimgraph\\bridge.log' })),
+    ).not.toThrow();
+    expect(() => parseConfig(v({ ...minimal(), [PARAM.logFile]: '' }))).not.toThrow();
+  });
+
   it('filters are ignored while "Add objects filter" is off; write budget takes writes/seconds', () => {
     const c = parseConfig(
       v({ ...minimal(), [FILTER_PARAM.user]: "userType eq 'Guest'", [PARAM.writeBudget]: '1000/60' }),
@@ -170,7 +235,22 @@ describe('parseConfig', () => {
     [PARAM.tenant, { [PARAM.tenant]: 'not a tenant!' }, /GUID|domain/],
     [PARAM.tenant, { [PARAM.tenant]: 'common' }, /your own tenant/],
     [PARAM.clientId, { [PARAM.clientId]: 'my-app' }, /application \(client\) id/],
-    [PARAM.authenticationType, { [PARAM.authenticationType]: 'Password' }, /ClientSecret, Certificate/],
+    [
+      PARAM.authenticationType,
+      { [PARAM.authenticationType]: 'Password' },
+      /ClientSecret, Certificate, CertificateStore/,
+    ],
+    [PARAM.certificateThumbprint, { [PARAM.authenticationType]: 'CertificateStore' }, /certlm\.msc/],
+    [
+      PARAM.certificateThumbprint,
+      { [PARAM.authenticationType]: 'CertificateStore', [PARAM.certificateThumbprint]: 'not-a-thumbprint' },
+      /40 hexadecimal digits/,
+    ],
+    [
+      PARAM.certificateThumbprint,
+      { [PARAM.authenticationType]: 'CertificateStore', [PARAM.certificateThumbprint]: 'AB'.repeat(32) },
+      /SHA-1 thumbprint Windows shows/,
+    ],
     [PARAM.clientSecret, { [PARAM.clientSecret]: '' }, /Certificates & secrets/],
     [
       PARAM.certificateFile,
@@ -225,6 +305,7 @@ describe('parseConfig', () => {
     [PARAM.writeBudget, { [PARAM.writeBudget]: 'fast' }, /3000\/150/],
     [PARAM.writeBudget, { [PARAM.writeBudget]: '0/150' }, /3000\/150/],
     [PARAM.logLevel, { [PARAM.logLevel]: 'verbose' }, /error, warn, info, debug/],
+    [PARAM.logFile, { [PARAM.logFile]: 'C:\\logs\\<bridge>.log' }, /trace log file/],
     [
       OBJECT_TYPE_PARAM.user,
       Object.fromEntries(OBJECT_TYPES.map((t) => [OBJECT_TYPE_PARAM[t], '0'])),
@@ -287,7 +368,7 @@ describe('parseConfig', () => {
     const named = param === PARAM.proxyPassword ? PARAM.proxyUrl : param;
     let err: unknown;
     try {
-      parseConfig(values);
+      parseConfig(values, withStore);
     } catch (e) {
       err = e;
     }
@@ -302,7 +383,13 @@ describe('parseConfig', () => {
 
     // The page holding the parameter refuses it too, with the same parameter named.
     const page = param.startsWith('Object type: ') || param.startsWith('Filter: ') ? 'Schema' : pageOf(param);
-    const r = await validateConfigParameters(page, values, page === 'Schema' ? schemaPageNumber(param) : 1);
+    const r = await validateConfigParameters(
+      page,
+      values,
+      page === 'Schema' ? schemaPageNumber(param) : 1,
+      undefined,
+      withStore,
+    );
     expect(r).toMatchObject({ code: 'Failure', errorParameter: named });
     expect(r.errorMessage).toMatch(fix);
   });
@@ -389,7 +476,7 @@ describe('parameter pages', () => {
     });
     expect(byName.get(PARAM.authenticationType)).toMatchObject({
       type: 'DropDown',
-      validation: 'ClientSecret,Certificate',
+      validation: 'ClientSecret,Certificate,CertificateStore',
       defaultValue: 'ClientSecret',
     });
     expect(byName.get(PARAM.cloud)).toMatchObject({
@@ -422,6 +509,8 @@ describe('parameter pages', () => {
     });
     expect(byName.get(PARAM.addObjectsFilter)).toMatchObject({ type: 'CheckBox', defaultValue: '0' });
     expect(byName.get(PARAM.runStepDropFile)?.type).toBe('String');
+    expect(byName.get(PARAM.certificateThumbprint)).toMatchObject({ type: 'String', defaultValue: '' });
+    expect(byName.get(PARAM.logFile)).toMatchObject({ type: 'String', defaultValue: '' });
     // Drop-downs are not extensible: the value is always one of the choices.
     for (const d of all().filter((x) => x.type === 'DropDown')) expect(d.dropDownExtensible).toBe(false);
   });
