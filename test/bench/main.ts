@@ -1,27 +1,274 @@
-import { benchGraphClient } from './graph-client.js';
+import { type BridgeResult, benchBridge } from './bridge.js';
+import { type BudgetResult, benchBudget } from './budget.js';
+import { benchDelta, type DeltaResult } from './delta.js';
+import { benchExport, type ExportResult } from './export.js';
+import { benchGraphClient, type ClientOverhead } from './graph-client.js';
+import {
+  benchImport,
+  benchImportMemory,
+  IMPORT_PAGE_SIZE,
+  type ImportResult,
+  type MemoryResult,
+} from './import.js';
+import { log } from './rig.js';
 
 /**
- * `npm run bench [-- --quick] [-- --json]`: measurements, printed; never pass/fail. Later benchmarks
- * (import, delta, export, write budget, bridge) join this table as they are built.
+ * `npm run bench [-- --quick] [-- --json] [-- --only import,delta,import1M,export,budget,bridge,graphClient]`:
+ * measurements of the real worker process against the emulator in its own process, printed as a table
+ * with each figure's target, or as one JSON object. Never a test: the exit code says only whether
+ * every scenario ran.
  */
+const SCENARIOS = ['import', 'delta', 'import1M', 'export', 'budget', 'bridge', 'graphClient'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Results {
+  import?: ImportResult | null;
+  import1M?: MemoryResult | null;
+  delta?: DeltaResult | null;
+  export?: ExportResult | null;
+  budget?: BudgetResult | null;
+  bridge?:
+    | (Omit<BridgeResult, 'microsPerObject'> & {
+        microsPerObject: number | null;
+        import: number | null;
+        export: number | null;
+      })
+    | null;
+  graphClient?: ClientOverhead | null;
+  errors: Partial<Record<Scenario, string>>;
+  quick: boolean;
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const json = process.argv.includes('--json');
-  const graphClient = await benchGraphClient(quick);
-  const results = { graphClient };
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const json = argv.includes('--json');
+  const onlyArg = argv[argv.indexOf('--only') + 1];
+  const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+  for (const s of only ?? []) {
+    if (!SCENARIOS.includes(s as Scenario))
+      throw new Error(`--only: unknown scenario '${s}'; known: ${SCENARIOS.join(', ')}`);
+  }
+  const wanted = (s: Scenario) => !only || only.has(s) || (s === 'import' && only.has('delta'));
+  const results: Results = { errors: {}, quick };
+  const started = performance.now();
+
+  const attempt = async <T>(name: Scenario, fn: () => Promise<T>): Promise<T | null> => {
+    const t0 = performance.now();
+    try {
+      const r = await fn();
+      log(`${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return r;
+    } catch (e) {
+      results.errors[name] = (e as Error).message;
+      log(`${name} failed: ${(e as Error).stack ?? String(e)}`);
+      process.exitCode = 1;
+      return null;
+    }
+  };
+
+  if (wanted('import')) {
+    const imp = await attempt('import', () => benchImport(quick));
+    results.import = imp?.result ?? null;
+    if (imp) {
+      try {
+        if (wanted('delta')) results.delta = await attempt('delta', () => benchDelta(imp.fixture, quick));
+      } finally {
+        await imp.fixture.client.close();
+        await imp.fixture.emu.stop();
+      }
+    } else if (wanted('delta')) {
+      results.delta = null;
+      results.errors.delta = 'the full import it starts from failed';
+    }
+  }
+  if (wanted('import1M')) results.import1M = await attempt('import1M', () => benchImportMemory(quick));
+  if (wanted('export')) results.export = await attempt('export', () => benchExport(quick));
+  if (wanted('budget')) results.budget = await attempt('budget', () => benchBudget(quick));
+  if (wanted('bridge')) {
+    const b = await attempt('bridge', () => benchBridge(quick));
+    results.bridge = b && {
+      ...b,
+      microsPerObject: b.microsPerObject?.mean ?? null,
+      import: b.microsPerObject?.import ?? null,
+      export: b.microsPerObject?.export ?? null,
+    };
+  }
+  if (wanted('graphClient'))
+    results.graphClient = await attempt('graphClient', () => benchGraphClient(quick));
+  log(`all scenarios in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
   if (json) {
-    process.stdout.write(`${JSON.stringify(results)}\n`);
+    const { import1M, ...rest } = results;
+    // The RSS samples are for the table's reader; the JSON keeps the verdicts and the peak.
+    const out = import1M ? { ...rest, import1M: { ...import1M, samples: undefined } } : rest;
+    process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
-  const rows: [string, string][] = [
-    ['Graph client: raw undici requests/s', String(graphClient.rawRequestsPerSecond)],
-    ['Graph client: GraphClient requests/s', String(graphClient.clientRequestsPerSecond)],
-    ['Graph client: overhead (target ≤ 10 %)', `${graphClient.overheadPercent} %`],
-    ['Graph client: raw undici CPU µs/request', String(graphClient.rawCpuMicrosPerRequest)],
-    ['Graph client: GraphClient CPU µs/request', String(graphClient.clientCpuMicrosPerRequest)],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  printTable(results);
+}
+
+type Row = [figure: string, value: string, target: string, verdict: string];
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function printTable(r: Results): void {
+  const rows: Row[] = [];
+  const failed = (name: Scenario, figure: string) =>
+    rows.push([figure, `not measured: ${r.errors[name] ?? 'failed'}`, '', 'n/a']);
+
+  if (r.import) {
+    const i = r.import;
+    rows.push([
+      `Full import: ${i.objects} objects (${i.users} users, ${i.groups} groups), ${i.latencyMs} ms/page`,
+      `${i.objectsPerSecond} objects/s in ${i.pagesSeconds} s`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '  latency bound = objects / (Graph pages × latency / streams)',
+      `${i.objects} / (${i.graphPages} × ${i.latencyMs / 1000} s / ${i.streams}) = ${i.boundObjectsPerSecond} objects/s`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '  import speed / latency bound',
+      pct(i.fractionOfBound),
+      '≥ 90 %',
+      verdict(i.fractionOfBound >= 0.9),
+    ]);
+    rows.push([
+      '  worker CPU per object (page calls; whole run)',
+      `${i.cpuMicrosPerObject} µs; ${i.cpuMicrosPerObjectWholeRun} µs`,
+      '≤ 20 µs',
+      verdict(i.cpuMicrosPerObject <= 20),
+    ]);
+    rows.push(['  worker peak RSS (VmHWM)', `${i.peakRssMB} MB`, '≤ 256 MB', verdict(i.peakRssMB <= 256)]);
+    rows.push(['  emulator CPU per object (same cores)', `${i.emulatorCpuMicrosPerObject} µs`, '', '']);
+    rows.push([
+      '  openImport (schema, token); closeImport',
+      `${i.openSeconds} s; ${i.closeSeconds} s`,
+      '',
+      '',
+    ]);
+  } else if (r.import === null) failed('import', 'Full import');
+
+  if (r.import1M) {
+    const m = r.import1M;
+    rows.push([
+      `Memory: full import of ${m.objects} objects (${m.users} users), 0 ms latency`,
+      `${m.seconds} s`,
+      '',
+      '',
+    ]);
+    rows.push(['  worker peak RSS (VmHWM)', `${m.peakRssMB} MB`, '≤ 256 MB', verdict(m.peakRssMB <= 256)]);
+    rows.push([
+      '  RSS flat: max 2nd half / max 1st half',
+      `${m.secondHalfMaxMB} / ${m.firstHalfMaxMB} MB = ${m.growth}`,
+      '≤ 1.10',
+      verdict(m.flat),
+    ]);
+    const step = Math.max(1, Math.floor(m.samples.length / 8));
+    rows.push([
+      '  RSS over time [s: MB]',
+      m.samples
+        .filter((_, k) => k % step === 0 || k === m.samples.length - 1)
+        .map(([t, mb]) => `${t}: ${Math.round(mb)}`)
+        .join(', '),
+      '',
+      '',
+    ]);
+  } else if (r.import1M === null) failed('import1M', 'Memory (1M users)');
+
+  if (r.delta) {
+    const d = r.delta;
+    rows.push([
+      `Delta import: ${d.changes} changes among ${d.objects} objects, ${d.latencyMs} ms/page`,
+      `${d.seconds} s (${d.entries} entries, ${d.graphPages} pages)`,
+      '≤ 2 s',
+      verdict(d.seconds <= 2),
+    ]);
+  } else if (r.delta === null) failed('delta', 'Delta import');
+
+  if (r.export) {
+    const e = r.export;
+    rows.push([
+      `Export: ${e.changes} changes (${e.mix.creates} creates, ${e.mix.updates} updates, ${e.mix.memberAdds} × 5 member adds), ${e.latencyMs} ms`,
+      `${e.objectsPerSecond} objects/s in ${e.seconds} s, ${e.errors} errors`,
+      '',
+      '',
+    ]);
+    rows.push([
+      `  baseline (request + new token per object, sequential; ${e.baselineObjects} objects, extrapolated)`,
+      `${e.baselineObjectsPerSecond} objects/s (${e.baselineSeconds} s, ${e.baselineErrors} errors)`,
+      '',
+      '',
+    ]);
+    rows.push(['  mimgraph / baseline', `${e.ratioVsBaseline}×`, '≥ 20×', verdict(e.ratioVsBaseline >= 20)]);
+    rows.push(['  worker CPU per exported object', `${e.workerCpuMicrosPerObject} µs`, '', '']);
+  } else if (r.export === null) failed('export', 'Export');
+
+  if (r.budget) {
+    const b = r.budget;
+    rows.push([
+      `Write budget ${b.budgetWrites}/${b.budgetSeconds} s: ${b.entries} updates, ${b.latencyMs} ms`,
+      `${b.writes} writes in ${b.seconds} s = ${b.writesPerSecond}/s, ${b.errors} errors`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '  fraction of the budget (writes/s ÷ budget/s)',
+      pct(b.fractionOfBudget),
+      '≥ 95 %',
+      verdict(b.fractionOfBudget >= 0.95),
+    ]);
+    rows.push(['  429s from the emulator', String(b.throttled429), '0', verdict(b.throttled429 === 0)]);
+  } else if (r.budget === null) failed('budget', 'Write budget');
+
+  if (r.bridge) {
+    const b = r.bridge;
+    rows.push([
+      'Bridge conversion per object (import; export)',
+      b.microsPerObject === null
+        ? `null: ${b.unavailable ?? 'unavailable'}`
+        : `${b.microsPerObject} µs (${b.import}; ${b.export}) over ${b.objects} objects`,
+      '',
+      '',
+    ]);
+  } else if (r.bridge === null) failed('bridge', 'Bridge conversion');
+
+  if (r.graphClient) {
+    const g = r.graphClient;
+    rows.push(['Graph client: raw undici requests/s', String(g.rawRequestsPerSecond), '', '']);
+    rows.push(['Graph client: GraphClient requests/s', String(g.clientRequestsPerSecond), '', '']);
+    rows.push([
+      'Graph client: overhead',
+      `${g.overheadPercent} %`,
+      '≤ 10 %',
+      verdict(g.overheadPercent <= 10),
+    ]);
+    rows.push([
+      'Graph client: CPU µs/request (raw; GraphClient)',
+      `${g.rawCpuMicrosPerRequest}; ${g.clientCpuMicrosPerRequest}`,
+      '',
+      '',
+    ]);
+  } else if (r.graphClient === null) failed('graphClient', 'Graph client');
+
+  const head: Row = ['figure', 'value', 'target', 'verdict'];
+  const widths = [0, 1, 2, 3].map((k) => Math.max(...[head, ...rows].map((row) => row[k]!.length)));
+  const line = (row: Row) =>
+    `${row
+      .map((c, k) => c.padEnd(widths[k]!))
+      .join('  ')
+      .trimEnd()}\n`;
+  process.stdout.write(
+    `mimgraph benchmarks${r.quick ? ' (--quick: scaled down)' : ''}; import page size ${IMPORT_PAGE_SIZE}\n`,
+  );
+  process.stdout.write(line(head));
+  process.stdout.write(line(widths.map((w) => '-'.repeat(w)) as Row));
+  for (const row of rows) process.stdout.write(line(row));
 }
 
 main().catch((e: unknown) => {
