@@ -108,7 +108,8 @@ namespace MimGraph.Bridge.Hosting
             }
         }
 
-        private static BridgeSettings LoadCached(string path)
+        /// <summary>The settings of <paramref name="path"/>, read again only when its timestamp changes (defaults when it does not exist).</summary>
+        internal static BridgeSettings LoadCached(string path)
         {
             DateTime stamp;
             try

@@ -71,6 +71,12 @@ namespace MimGraph.Bridge.Hosting
         /// <summary>What was started: node and the script, nothing else.</summary>
         public string CommandLine => _worker.CommandLine;
 
+        /// <summary>Calls in flight (tests and the trace log).</summary>
+        public int PendingCount
+        {
+            get { lock (_gate) return _pending.Count; }
+        }
+
         /// <summary>True once the worker has gone (exited, stopped or disposed).</summary>
         public bool IsDead
         {

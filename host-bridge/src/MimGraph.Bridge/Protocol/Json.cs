@@ -220,8 +220,13 @@ namespace MimGraph.Bridge.Protocol
         private static void WriteDouble(StringBuilder sb, double d)
         {
             if (double.IsNaN(d) || double.IsInfinity(d)) throw new ProtocolException("cannot write " + d.ToString(CultureInfo.InvariantCulture) + " as JSON (not a finite number)");
-            // "R" round-trips on both frameworks; it never produces thousands separators.
+#if NETFRAMEWORK
+            // .NET Framework's "R" fails to round-trip some values; G17 always does.
+            sb.Append(d.ToString("G17", CultureInfo.InvariantCulture));
+#else
+            // The shortest text that round-trips.
             sb.Append(d.ToString("R", CultureInfo.InvariantCulture));
+#endif
         }
 
         private static readonly string[] ControlEscapes = BuildControlEscapes();
