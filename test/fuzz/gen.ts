@@ -103,3 +103,6 @@ export function mutateMany(rng: Rng, text: string, max = 3): string {
   for (let i = 1 + rng.int(max); i > 0; i--) out = mutate(rng, out);
   return out;
 }
+
+/** Inputs that each cost a request to the emulator: fewer in the short form. */
+export const HTTP_RUNS = process.env.MIMGRAPH_FUZZ_RUNS ? RUNS : 400;
