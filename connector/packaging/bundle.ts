@@ -14,7 +14,9 @@ import { readZip, writeZip } from './zip.js';
  *   MimGraph.PackagedMA.xml, Install-MimGraph.ps1, README-install.md
  *
  * MIM's own Microsoft.MetadirectoryServicesEx.dll (here: the stand-in built for tests) is never part
- * of it; the packager refuses to write a bundle that would contain it.
+ * of it; the packager refuses to write a bundle that would contain it. Neither is edge-js (an optional
+ * dependency, for the Linux test of the in-process channel): on a MIM server that channel runs from
+ * the EdgeJs NuGet package's files placed in `<connectorFolder>\edge` by hand (host-bridge/README.md).
  */
 
 export const BRIDGE_DIR = 'bridge';
@@ -39,8 +41,10 @@ export const DEFAULT_SETTINGS = {
   heartbeatTimeoutSeconds: 60,
   startTimeoutSeconds: 30,
   certificateStoreLocation: 'LocalMachine',
-  dataFolder: '',
-  logFile: '',
+  // null: MIM's MA data folder; the MA's Global page "Log file" / "Log level" win over these two.
+  dataFolder: null,
+  logFile: null,
+  logLevel: null,
 } as const;
 
 export interface BundleOptions {
@@ -48,8 +52,6 @@ export interface BundleOptions {
   readonly root: string;
   /** Output folder; default `<root>/out`. */
   readonly outDir?: string;
-  /** Also ship the optional edge-js packages (the in-process channel); off by default. */
-  readonly withEdge?: boolean;
   /** Time stamp of the zip entries; default now. */
   readonly date?: Date;
   readonly log?: (line: string) => void;
@@ -109,16 +111,13 @@ export function assemblyVersionOf(dll: Buffer): string | undefined {
 }
 
 /** Lockfile paths (`node_modules/...`) of the packages a production install has. */
-export function productionPackages(
-  lock: { packages?: Record<string, LockPackage> },
-  withEdge = false,
-): string[] {
+export function productionPackages(lock: { packages?: Record<string, LockPackage> }): string[] {
   const packages = lock.packages;
   if (!packages)
     throw new Error('package-lock.json has no "packages" (lockfileVersion 2 or later is needed)');
   return Object.entries(packages)
     .filter(([path]) => path.startsWith('node_modules/'))
-    .filter(([, p]) => !p.dev && !p.devOptional && (withEdge || !p.optional))
+    .filter(([, p]) => !p.dev && !p.devOptional && !p.optional)
     .map(([path, p]) => {
       if (p.link) throw new Error(`${path} is a link; the bundle needs real packages (run npm ci)`);
       return path;
@@ -177,8 +176,13 @@ export function buildBundle(options: BundleOptions): BundleResult {
   addTree(join(root, 'dist/connector'), `${CONNECTOR_DIR}/dist/connector`, (rel) => rel === 'packaging');
   addTree(join(root, 'dist/emulator'), `${CONNECTOR_DIR}/dist/emulator`, () => false);
   addTree(join(root, 'schemas'), `${CONNECTOR_DIR}/schemas`, () => false);
-  const { scripts: _scripts, devDependencies: _dev, files: _files, ...shipped } = pkg;
-  if (!options.withEdge) delete shipped.optionalDependencies;
+  const {
+    scripts: _scripts,
+    devDependencies: _dev,
+    optionalDependencies: _optional,
+    files: _files,
+    ...shipped
+  } = pkg;
   add(`${CONNECTOR_DIR}/package.json`, `${JSON.stringify(shipped, null, 2)}\n`);
 
   // connector/node_modules: the production tree as package-lock.json records it, checked against
@@ -187,7 +191,7 @@ export function buildBundle(options: BundleOptions): BundleResult {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
     packages?: Record<string, LockPackage>;
   };
-  const packages = productionPackages(lock, options.withEdge);
+  const packages = productionPackages(lock);
   for (const path of packages) {
     const from = join(root, path);
     const installed = existsSync(join(from, 'package.json'))

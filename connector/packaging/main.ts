@@ -5,11 +5,11 @@ import { parseArgs } from 'node:util';
 import { buildBundle } from './bundle.js';
 
 /**
- * `node dist/connector/packaging/main.js [--out <dir>] [--with-edge]` (what `npm run package` runs
+ * `node dist/connector/packaging/main.js [--out <dir>]` (what `npm run package` runs
  * after building the connector and the bridge): writes out/mimgraph-<version>.zip.
  */
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, 'with-edge': { type: 'boolean', default: false } },
+  options: { out: { type: 'string' } },
   strict: true,
 });
 // dist/connector/packaging → the repository root.
@@ -18,7 +18,6 @@ try {
   const result = buildBundle({
     root,
     outDir: values.out ? resolve(values.out) : join(root, 'out'),
-    withEdge: values['with-edge'],
     log: (line) => console.log(line),
   });
   console.log(

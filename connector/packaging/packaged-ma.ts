@@ -21,8 +21,8 @@ export const BRIDGE_DLL = 'MimGraph.Bridge.dll';
 export const PACKAGED_MA_FILE = 'MimGraph.PackagedMA.xml';
 /** Fixed for all versions: the id of the packaged MA type, not of an MA created from it. */
 export const PACKAGED_MA_ID = '{CC852443-8C13-41DA-8EAB-2ECB4101F91B}';
-/** Page sizes offered to the run profile; the bridge asks the worker for pages of that many objects. */
-export const PAGE_SIZES = { importDefault: 100, importMax: 5000, exportDefault: 100, exportMax: 1000 };
+/** Page and batch sizes registered for the run profiles: the bridge's (Ecma/PageSizes.cs). */
+export const PAGE_SIZES = { importDefault: 100, importMax: 10000, exportDefault: 100, exportMax: 10000 };
 
 /** The bits of MIM's capability bitfield (ecma2-api.md §4.3). */
 export const CAPABILITY_BIT = {

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { getCapabilities } from '../../connector/capabilities.js';
@@ -10,6 +13,7 @@ import {
   exportTypeValue,
 } from '../../connector/packaging/packaged-ma.js';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
 
 /** MACapabilities as `new MACapabilities()` leaves them (ecma2-api.md §4.1). */
@@ -149,6 +153,15 @@ describe('packaged MA XML (ecma2-api.md §16.3, §17.4)', () => {
     expect(ext['capability-bits']).toBe('2433129528');
     expect(ext['capability-bits']).toBe(String(capabilityBits(caps)));
     expect(ma['capabilities-mask']).toBe('91069c39');
+  });
+
+  it("registers the bridge's page and batch sizes (Ecma/PageSizes.cs)", () => {
+    const cs = readFileSync(join(root, 'host-bridge/src/MimGraph.Bridge/Ecma/PageSizes.cs'), 'utf8');
+    const constant = (name: string) => cs.match(new RegExp(`const int ${name} = (\\d+);`))?.[1];
+    expect(ext['import-default-page-size']).toBe(constant('ImportDefault'));
+    expect(ext['import-max-page-size']).toBe(constant('ImportMax'));
+    expect(ext['export-default-page-size']).toBe(constant('ExportDefault'));
+    expect(ext['export-max-page-size']).toBe(constant('ExportMax'));
   });
 
   it('follows other capabilities when given', () => {
