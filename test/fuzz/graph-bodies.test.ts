@@ -4,7 +4,7 @@ import { ConversionError, toPiece } from '../../connector/import/convert.js';
 import { UnexpectedDataError } from '../../connector/import/errors.js';
 import { createLogger } from '../../connector/runtime/log.js';
 import { type ClientRig, startClientRig } from '../support/client.js';
-import { mutateMany, Rng, RUNS, SEED } from './gen.js';
+import { HTTP_RUNS, mutateMany, Rng, RUNS, SEED } from './gen.js';
 
 /**
  * Graph response bodies: the emulator corrupts or truncates half of its bodies, and each damaged
@@ -16,7 +16,7 @@ describe(`Graph response body fuzz (${HTTP_RUNS} responses, ${RUNS} items, seed 
 
   beforeAll(async () => {
     rig = await startClientRig(
-      { users: 40, groups: 4, seed: SEED, faults: { rateCorrupt: 0.3, rateTruncate: 0.3, seed: SEED } },
+      { generate: { users: 40, groups: 4, seed: SEED }, faults: { rateCorrupt: 0.3, rateTruncate: 0.3, seed: SEED } },
       // One response per request: what a damaged body does is seen, not hidden by a retry.
       { retry: { maxAttempts: 1, maxTotalWaitMs: 0, baseDelayMs: 0, maxDelayMs: 0 } },
     );
