@@ -16,7 +16,10 @@ describe(`Graph response body fuzz (${HTTP_RUNS} responses, ${RUNS} items, seed 
 
   beforeAll(async () => {
     rig = await startClientRig(
-      { generate: { users: 40, groups: 4, seed: SEED }, faults: { rateCorrupt: 0.3, rateTruncate: 0.3, seed: SEED } },
+      {
+        generate: { users: 40, groups: 4, seed: SEED },
+        faults: { rateCorrupt: 0.3, rateTruncate: 0.3, seed: SEED },
+      },
       // One response per request: what a damaged body does is seen, not hidden by a retry.
       { retry: { maxAttempts: 1, maxTotalWaitMs: 0, baseDelayMs: 0, maxDelayMs: 0 } },
     );
