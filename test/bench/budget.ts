@@ -33,7 +33,7 @@ export async function benchBudget(quick: boolean): Promise<BudgetResult> {
   const budgetWrites = quick ? 100 : 200;
   const budgetSeconds = quick ? 5 : 10;
   // Several windows' worth, so the start (an empty window, the bucket's small burst) weighs little.
-  const entries = quick ? 250 : 1_000;
+  const entries = quick ? 150 : 1_000;
   const latencyMs = 50;
   const emu = await spawnEmulator([
     '--users',

@@ -52,13 +52,15 @@ export function memoryMB(pid: number): { rssMB: number; peakMB: number } {
 
 /** Samples a process's RSS every `everyMs` until stopped. */
 export class RssSampler {
-  readonly samples: { t: number; rssMB: number }[] = [];
+  readonly samples: { t: number; rssMB: number; progress: number }[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly t0 = performance.now();
 
   constructor(
     private readonly pid: number,
     everyMs = 500,
+    /** What the run has done so far (objects read), recorded with each sample. */
+    private readonly progress: () => number = () => 0,
   ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
@@ -66,13 +68,17 @@ export class RssSampler {
 
   private sample(): void {
     try {
-      this.samples.push({ t: performance.now() - this.t0, rssMB: memoryMB(this.pid).rssMB });
+      this.samples.push({
+        t: performance.now() - this.t0,
+        rssMB: memoryMB(this.pid).rssMB,
+        progress: this.progress(),
+      });
     } catch {
       // the process is gone
     }
   }
 
-  stop(): { t: number; rssMB: number }[] {
+  stop(): { t: number; rssMB: number; progress: number }[] {
     clearInterval(this.timer);
     this.sample();
     return this.samples;
@@ -316,6 +322,8 @@ export interface EmuCounters {
 
 export interface ImportRun {
   objects: number;
+  /** The run was stopped at its deadline (closed as TerminatedByUser, no new state written). */
+  stopped: boolean;
   pages: number;
   customData: string | null;
   /** openImport, the getImportPage calls, closeImport: wall time in ms. */
@@ -341,6 +349,7 @@ export async function importRun(
   importType: 'Full' | 'Delta',
   customData: string | null,
   pageSize: number,
+  opts: { deadlineMs?: number; onPage?: (objects: number) => void } = {},
 ): Promise<ImportRun> {
   const cpu0 = cpuMicros(worker.pid);
   const t0 = performance.now();
@@ -356,6 +365,7 @@ export async function importRun(
   let objects = 0;
   let pages = 0;
   let last = open.customData;
+  let stopped = false;
   const t2 = performance.now();
   for (;;) {
     const page = await worker.call<{ entries: unknown[]; moreToImport: boolean; customData?: string | null }>(
@@ -365,7 +375,12 @@ export async function importRun(
     objects += page.entries.length;
     pages++;
     last = page.customData ?? last;
+    opts.onPage?.(objects);
     if (!page.moreToImport) break;
+    if (opts.deadlineMs !== undefined && performance.now() - t2 > opts.deadlineMs) {
+      stopped = true;
+      break;
+    }
   }
   const t3 = performance.now();
   const cpu3 = cpuMicros(worker.pid);
@@ -374,11 +389,12 @@ export async function importRun(
   const t4 = performance.now();
   const close = await worker.call<{ customData: string | null }>('closeImport', {
     session: open.session,
-    runStep: { reason: 'Normal', customData: last },
+    runStep: { reason: stopped ? 'TerminatedByUser' : 'Normal', customData: last },
   });
   const t5 = performance.now();
   return {
     objects,
+    stopped,
     pages,
     customData: close.customData,
     openMs: t1 - t0,
