@@ -343,6 +343,18 @@ namespace Microsoft.MetadirectoryServices
         }
     }
 
+    /// <summary>
+    /// Provisioning helpers for AD/Exchange MAs (rules extensions only). ecma2-api.md §13 names its static
+    /// members (CreateMailbox, CreateMailEnabledContact, ...) without signatures: the stand-in declares the
+    /// class and its public constructor only.
+    /// </summary>
+    public class ExchangeUtils
+    {
+        public ExchangeUtils()
+        {
+        }
+    }
+
     /// <summary>The engine subclasses this to serve Utils; shape only.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public abstract class UtilsServices

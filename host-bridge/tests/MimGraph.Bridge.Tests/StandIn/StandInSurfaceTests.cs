@@ -256,6 +256,18 @@ namespace MimGraph.Bridge.Tests.StandIn
         }
 
         [Fact]
+        public void IndexersAreTheDefaultMemberItem()
+        {
+            foreach (Type t in new[] { typeof(CSEntry), typeof(ValueCollection), typeof(ReferenceValue) })
+            {
+                Assert.Equal("Item", t.GetCustomAttribute<DefaultMemberAttribute>().MemberName);
+            }
+
+            Assert.True(typeof(ManagementAgent).GetMethod("EscapeDNComponent", new[] { typeof(string[]) }).GetParameters()[0].IsDefined(typeof(ParamArrayAttribute)));
+            Assert.True(typeof(ManagementAgent).GetMethod("EscapeDNComponent", new[] { typeof(Value[]) }).GetParameters()[0].IsDefined(typeof(ParamArrayAttribute)));
+        }
+
+        [Fact]
         public void NamesThatDoNotExistInTheRealAssemblyAreAbsent()
         {
             foreach (string name in new[] { "ImportType", "ConfigParameterScope", "MAConnectionSecurityLevel" })
@@ -374,6 +386,8 @@ namespace MimGraph.Bridge.Tests.StandIn
             }
 
             Assert.Equal(typeof(ManagementAgent), typeof(ConnectedMA).BaseType);
+            Assert.False(typeof(ExchangeUtils).IsAbstract || typeof(ExchangeUtils).IsSealed);
+            Assert.NotNull(typeof(ExchangeUtils).GetConstructor(Type.EmptyTypes));
             Assert.Equal(typeof(ConnectorCollection), typeof(ConnectedMA).GetProperty("Connectors").PropertyType);
         }
 
