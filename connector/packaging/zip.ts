@@ -82,7 +82,7 @@ export function writeZip(inputs: readonly ZipInput[], options: { date?: Date; le
     const name = Buffer.from(input.name, 'utf8');
     const flags = /^[\x20-\x7e]*$/.test(input.name) ? 0 : FLAG_UTF8;
     const crc = crc32(input.data);
-    const deflated = deflateRawSync(input.data, { level: options.level ?? 9 });
+    const deflated = deflateRawSync(input.data, { level: options.level ?? 6 });
     const store = deflated.length >= input.data.length;
     const body = store ? Buffer.from(input.data) : deflated;
     if (input.data.length >= MAX_32 || offset + 30 + name.length + body.length >= MAX_32) {

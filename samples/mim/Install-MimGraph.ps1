@@ -67,7 +67,7 @@ function Write-Utf8NoBom([string]$Path, [string]$Text) {
 
 function Get-JsonVersion([string]$PackageJson) {
     if (-not (Test-Path -LiteralPath $PackageJson -PathType Leaf)) { return $null }
-    return (Get-Content -LiteralPath $PackageJson -Raw | ConvertFrom-Json).version
+    return (Get-Content -LiteralPath $PackageJson -Raw -Encoding UTF8 | ConvertFrom-Json).version
 }
 
 # --- 1. Preconditions -------------------------------------------------------------------------------
@@ -135,78 +135,95 @@ if ($oldVersion) { Write-Step "upgrading connector $oldVersion in $ConnectorFold
 # --- 2. The connector, upgraded in place through a staging folder -----------------------------------
 
 if ($PSCmdlet.ShouldProcess($ConnectorFolder, "Install connector $newVersion (dist, schemas, node_modules, package.json)")) {
-    $staging = "$ConnectorFolder.staging"
-    $previous = "$ConnectorFolder.previous"
-    foreach ($leftover in @($staging, $previous)) {
-        if (Test-Path -LiteralPath $leftover) { Remove-Item -LiteralPath $leftover -Recurse -Force }
-    }
-    # Copy first (slow, may fail halfway without harm), then swap by renames on the same volume.
-    New-Item -ItemType Directory -Path $staging -Force | Out-Null
-    foreach ($item in $ConnectorItems) {
-        Copy-Item -LiteralPath (Join-Path $bundle "connector\$item") -Destination $staging -Recurse -Force
-    }
-    New-Item -ItemType Directory -Path $ConnectorFolder -Force | Out-Null
-    New-Item -ItemType Directory -Path $previous -Force | Out-Null
-    $moved = New-Object System.Collections.Generic.List[string]
-    try {
-        foreach ($item in $ConnectorItems) {
-            $current = Join-Path $ConnectorFolder $item
-            if (Test-Path -LiteralPath $current) {
-                Move-Item -LiteralPath $current -Destination (Join-Path $previous $item)
-                $moved.Add($item)
-            }
-            Move-Item -LiteralPath (Join-Path $staging $item) -Destination $current
+    & {
+        $ConfirmPreference = 'None' # asked once above; the cmdlets below must not ask again
+        $staging = "$ConnectorFolder.staging"
+        $previous = "$ConnectorFolder.previous"
+        foreach ($leftover in @($staging, $previous)) {
+            if (Test-Path -LiteralPath $leftover) { Remove-Item -LiteralPath $leftover -Recurse -Force }
         }
-    } catch {
-        $reason = $_.Exception.Message
-        # Put the previous version back as it was.
+        # Copy first (slow, may fail halfway without harm), then swap by renames on the same volume.
+        New-Item -ItemType Directory -Path $staging -Force | Out-Null
         foreach ($item in $ConnectorItems) {
-            $current = Join-Path $ConnectorFolder $item
-            if ($moved.Contains($item)) {
-                if (Test-Path -LiteralPath $current) { Remove-Item -LiteralPath $current -Recurse -Force }
-                Move-Item -LiteralPath (Join-Path $previous $item) -Destination $current
+            Copy-Item -LiteralPath (Join-Path $bundle "connector\$item") -Destination $staging -Recurse -Force
+        }
+        New-Item -ItemType Directory -Path $ConnectorFolder -Force | Out-Null
+        New-Item -ItemType Directory -Path $previous -Force | Out-Null
+        $moved = New-Object System.Collections.Generic.List[string]
+        try {
+            foreach ($item in $ConnectorItems) {
+                $current = Join-Path $ConnectorFolder $item
+                if (Test-Path -LiteralPath $current) {
+                    Move-Item -LiteralPath $current -Destination (Join-Path $previous $item)
+                    $moved.Add($item)
+                }
+                Move-Item -LiteralPath (Join-Path $staging $item) -Destination $current
+            }
+        } catch {
+            $reason = $_.Exception.Message
+            # Put the previous version back as it was.
+            foreach ($item in $ConnectorItems) {
+                $current = Join-Path $ConnectorFolder $item
+                if ($moved.Contains($item)) {
+                    if (Test-Path -LiteralPath $current) { Remove-Item -LiteralPath $current -Recurse -Force }
+                    Move-Item -LiteralPath (Join-Path $previous $item) -Destination $current
+                }
+            }
+            throw "Could not replace the connector in ${ConnectorFolder}: $reason. The previous version was restored. Is a mimgraph run (node.exe) using the folder? Wait for it to end and run the script again."
+        }
+        foreach ($leftover in @($previous, $staging)) {
+            try {
+                Remove-Item -LiteralPath $leftover -Recurse -Force
+            } catch {
+                Write-Warning "The new connector is in place, but $leftover could not be removed ($($_.Exception.Message)); delete it later."
             }
         }
-        throw "Could not replace the connector in ${ConnectorFolder}: $reason. The previous version was restored. Is a mimgraph run (node.exe) using the folder? Wait for it to end and run the script again."
+        $done.Add("connector $newVersion -> $ConnectorFolder")
     }
-    Remove-Item -LiteralPath $previous -Recurse -Force
-    Remove-Item -LiteralPath $staging -Recurse -Force
-    $done.Add("connector $newVersion -> $ConnectorFolder")
 }
 
 # --- 3. The bridge, into the Extensions folder --------------------------------------------------------
 
 if ($PSCmdlet.ShouldProcess($extensions, "Copy $BridgeDll and $BridgePdb")) {
-    Copy-Item -LiteralPath (Join-Path $bundle "bridge\$BridgeDll") -Destination $extensions -Force
-    $pdb = Join-Path $bundle "bridge\$BridgePdb"
-    if (Test-Path -LiteralPath $pdb) { Copy-Item -LiteralPath $pdb -Destination $extensions -Force }
-    $done.Add("$BridgeDll -> $extensions")
+    & {
+        $ConfirmPreference = 'None' # asked once above; the cmdlets below must not ask again
+        Copy-Item -LiteralPath (Join-Path $bundle "bridge\$BridgeDll") -Destination $extensions -Force
+        $pdb = Join-Path $bundle "bridge\$BridgePdb"
+        if (Test-Path -LiteralPath $pdb) { Copy-Item -LiteralPath $pdb -Destination $extensions -Force }
+        $done.Add("$BridgeDll -> $extensions")
+    }
 }
 
 # --- 4. The bridge settings beside the DLL ------------------------------------------------------------
 
 $settingsPath = Join-Path $extensions $SettingsFile
 $settings = [ordered]@{}
-(Get-Content -LiteralPath (Join-Path $bundle "bridge\$SettingsFile") -Raw | ConvertFrom-Json).PSObject.Properties |
+(Get-Content -LiteralPath (Join-Path $bundle "bridge\$SettingsFile") -Raw -Encoding UTF8 | ConvertFrom-Json).PSObject.Properties |
     ForEach-Object { $settings[$_.Name] = $_.Value }
 if (Test-Path -LiteralPath $settingsPath) {
     # Upgrade: keep what the administrator set (channel, timeouts, log file...).
-    (Get-Content -LiteralPath $settingsPath -Raw | ConvertFrom-Json).PSObject.Properties |
+    (Get-Content -LiteralPath $settingsPath -Raw -Encoding UTF8 | ConvertFrom-Json).PSObject.Properties |
         ForEach-Object { $settings[$_.Name] = $_.Value }
 }
 $settings['nodePath'] = $NodePath
 $settings['connectorFolder'] = $ConnectorFolder
 if ($PSCmdlet.ShouldProcess($settingsPath, "Write $SettingsFile (nodePath, connectorFolder)")) {
-    Write-Utf8NoBom $settingsPath (($settings | ConvertTo-Json -Depth 5) + "`r`n")
-    $done.Add("$SettingsFile -> $settingsPath")
+    & {
+        $ConfirmPreference = 'None' # asked once above; the cmdlets below must not ask again
+        Write-Utf8NoBom $settingsPath (($settings | ConvertTo-Json -Depth 5) + "`r`n")
+        $done.Add("$SettingsFile -> $settingsPath")
+    }
 }
 
 # --- 5. The packaged MA, so "Graph (mimgraph)" is offered in Create Management Agent ----------------
 
 if ($PSCmdlet.ShouldProcess($packagedMas, "Register $PackagedMaFile")) {
-    New-Item -ItemType Directory -Path $packagedMas -Force | Out-Null
-    Copy-Item -LiteralPath (Join-Path $bundle $PackagedMaFile) -Destination $packagedMas -Force
-    $done.Add("$PackagedMaFile -> $packagedMas")
+    & {
+        $ConfirmPreference = 'None' # asked once above; the cmdlets below must not ask again
+        New-Item -ItemType Directory -Path $packagedMas -Force | Out-Null
+        Copy-Item -LiteralPath (Join-Path $bundle $PackagedMaFile) -Destination $packagedMas -Force
+        $done.Add("$PackagedMaFile -> $packagedMas")
+    }
 }
 
 # --- Summary ------------------------------------------------------------------------------------------

@@ -36,14 +36,14 @@ const bridgeDll = join(root, BRIDGE_NET472_DIR, 'MimGraph.Bridge.dll');
 async function askStagedWorker(
   workerJs: string,
   cwd: string,
-): Promise<{ hello: any; caps: any; stderr: string }> {
+): Promise<{ hello?: Record<string, unknown>; caps?: Record<string, unknown>; stderr: string }> {
   const child = spawn(process.execPath, [workerJs], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => {
     stderr += c;
   });
-  const replies = new Map<number, any>();
+  const replies = new Map<number, { result?: Record<string, unknown> }>();
   const done = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`staged worker did not answer: ${stderr}`)), 20_000);
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -91,7 +91,7 @@ describe('npm run package: the offline bundle', () => {
     }
     out = mkdtempSync(join(tmpdir(), 'mimgraph-package-'));
     result = buildBundle({ root, outDir: out });
-  });
+  }, 180_000); // a few seconds alone; generous for a loaded machine running every suite at once
   afterAll(() => {
     if (out) rmSync(out, { recursive: true, force: true });
   });

@@ -18,10 +18,56 @@ const code = script
   .map((line) => line.replace(/^\s*#.*$/, ''))
   .join('\n');
 
+/** Brackets left open or closed wrongly, outside strings and comments (PowerShell's quoting rules). */
+function bracketErrors(text: string): string[] {
+  const pairs: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
+  const stack: { ch: string; line: number }[] = [];
+  const errors: string[] = [];
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') line++;
+    else if (text.startsWith('<#', i)) {
+      const end = text.indexOf('#>', i);
+      line += text.slice(i, end).split('\n').length - 1;
+      i = end + 1;
+    } else if (c === '#') i = text.indexOf('\n', i) - 1;
+    else if (c === "'") {
+      let j = i + 1;
+      while (text[j] !== "'" || text[j + 1] === "'") j += text[j] === "'" ? 2 : 1;
+      line += text.slice(i, j).split('\n').length - 1;
+      i = j;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '`' ? 2 : 1;
+      line += text.slice(i, j).split('\n').length - 1;
+      i = j;
+    } else if (c === '`') i++;
+    else if (pairs[c]) stack.push({ ch: c, line });
+    else if (Object.values(pairs).includes(c)) {
+      const open = stack.pop();
+      if (!open || pairs[open.ch] !== c) errors.push(`line ${line}: unexpected ${c}`);
+    }
+  }
+  return [...errors, ...stack.map((s) => `line ${s.line}: ${s.ch} not closed`)];
+}
+
 describe('Install-MimGraph.ps1', () => {
   it('is ASCII, for Windows PowerShell 5.1 (which reads a file without BOM as ANSI)', () => {
     expect(/^[\t\n\r\x20-\x7e]*$/.test(script)).toBe(true);
     expect(script.startsWith('#Requires -Version 5.1')).toBe(true);
+  });
+
+  it('has balanced brackets outside strings and comments', () => {
+    expect(bracketErrors(script)).toEqual([]);
+    expect(bracketErrors('if ($a) { "}" }')).toEqual([]);
+    expect(bracketErrors("if ($a) { 'x' ")).toEqual(['line 1: { not closed']);
+  });
+
+  it('asks once per step: the cmdlets inside a confirmed step do not ask again under -Confirm', () => {
+    const steps = code.split('$PSCmdlet.ShouldProcess(').slice(1);
+    expect(steps).toHaveLength(4);
+    for (const step of steps) expect(step).toMatch(/^[^\n]*\n\s*& \{\n\s*\$ConfirmPreference = 'None'/);
   });
 
   it('uses no syntax newer than Windows PowerShell 5.1', () => {

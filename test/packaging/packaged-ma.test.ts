@@ -13,6 +13,9 @@ import {
   exportTypeValue,
 } from '../../connector/packaging/packaged-ma.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed XML is walked by element names
+type Xml = any;
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
 
@@ -97,7 +100,7 @@ describe('packaged MA capability bits (ecma2-api.md §4.3)', () => {
 
 describe('packaged MA XML (ecma2-api.md §16.3, §17.4)', () => {
   const xml = buildPackagedMaXml({ version: '1.2.3' });
-  const doc = parser.parse(xml) as Record<string, any>;
+  const doc = parser.parse(xml) as Xml;
   const ma = doc['export-ma']['ma-data'];
   const ext = ma['private-configuration'].MAConfig['extension-config'];
 
@@ -166,10 +169,7 @@ describe('packaged MA XML (ecma2-api.md §16.3, §17.4)', () => {
 
   it('follows other capabilities when given', () => {
     const importOnly = { ...getCapabilities({}), supportExport: false, supportPassword: false };
-    const other = parser.parse(buildPackagedMaXml({ version: '1.2.3', capabilities: importOnly })) as Record<
-      string,
-      any
-    >;
+    const other = parser.parse(buildPackagedMaXml({ version: '1.2.3', capabilities: importOnly })) as Xml;
     const e = other['export-ma']['ma-data']['private-configuration'].MAConfig['extension-config'];
     expect(e['export-enabled']['#text']).toBe('0');
     expect(e['export-mode']['#text'] ?? '').toBe('');
