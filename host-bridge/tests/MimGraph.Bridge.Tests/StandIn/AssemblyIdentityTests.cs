@@ -67,6 +67,18 @@ namespace MimGraph.Bridge.Tests.StandIn
         }
 
         [Fact]
+        public void StandInNet472ExposesTheSameSurfaceAsTheNet10BuildTheReflectionTestsSee()
+        {
+            string net472 = RepoPaths.BuiltDll("Microsoft.MetadirectoryServicesEx", "net472", StandInName);
+            string net10 = typeof(Microsoft.MetadirectoryServices.MACapabilities).Assembly.Location;
+            SortedSet<string> framework = MetadataSurface.Read(net472);
+            SortedSet<string> core = MetadataSurface.Read(net10);
+            Assert.True(core.Count > 1000, "Only " + core.Count + " surface entries read from " + net10);
+            List<string> differences = framework.Except(core).Select(s => "net472 only: " + s).Concat(core.Except(framework).Select(s => "net10.0 only: " + s)).ToList();
+            Assert.True(differences.Count == 0, "The two builds of the stand-in differ:\n" + string.Join("\n", differences));
+        }
+
+        [Fact]
         public void BridgeNet472ReferencesTheStandInIdentityAndOnlyTheFramework()
         {
             string path = RepoPaths.BuiltDll("MimGraph.Bridge", "net472", "MimGraph.Bridge");
