@@ -29,6 +29,15 @@ namespace MimGraph.Bridge.Hosting
             _location = location;
         }
 
+        /// <summary>
+        /// The signer for the bridge's settings (certificateStoreLocation: LocalMachine, the default, or CurrentUser),
+        /// to hand to <see cref="Channels.Open(BridgeSettings, string, System.Collections.Generic.IEnumerable{IWorkerRequestHandler})"/>.
+        /// </summary>
+        public static CertificateStoreSigner ForSettings(BridgeSettings settings) =>
+            new CertificateStoreSigner(string.Equals(settings?.CertificateStoreLocation, "CurrentUser", StringComparison.OrdinalIgnoreCase)
+                ? StoreLocation.CurrentUser
+                : StoreLocation.LocalMachine);
+
         /// <summary>The store as Windows names it, e.g. LocalMachine\My.</summary>
         public string StoreName => _location.ToString() + "\\My";
 
