@@ -172,9 +172,15 @@ export function buildBundle(options: BundleOptions): BundleResult {
   };
 
   // connector/: the compiled connector and emulator (the CLI's `emulator` and `demo` commands import
-  // it), not the packager itself nor the benchmarks.
-  addTree(join(root, 'dist/connector'), `${CONNECTOR_DIR}/dist/connector`, (rel) => rel === 'packaging');
-  addTree(join(root, 'dist/emulator'), `${CONNECTOR_DIR}/dist/emulator`, () => false);
+  // it), not the packager itself nor the benchmarks. tsc never deletes outputs, so a .js (or .js.map)
+  // whose .ts is gone is a leftover and stays out.
+  const compiled = (tree: string) => (rel: string, isDir: boolean) =>
+    !isDir && !existsSync(join(root, tree, rel.replace(/\.js(\.map)?$/, '.ts')));
+  const connectorSkip = compiled('connector');
+  addTree(join(root, 'dist/connector'), `${CONNECTOR_DIR}/dist/connector`, (rel, isDir) =>
+    rel === 'packaging' ? true : connectorSkip(rel, isDir),
+  );
+  addTree(join(root, 'dist/emulator'), `${CONNECTOR_DIR}/dist/emulator`, compiled('emulator'));
   addTree(join(root, 'schemas'), `${CONNECTOR_DIR}/schemas`, () => false);
   const {
     scripts: _scripts,

@@ -297,7 +297,9 @@ describe('npm run package: refusals', () => {
     write('node_modules/tiny/package.json', JSON.stringify({ name: 'tiny', version: '1.0.0' }));
     write('node_modules/devtool/package.json', JSON.stringify({ name: 'devtool', version: '1.0.0' }));
     write('dist/connector/worker/main.js', '');
+    write('connector/worker/main.ts', '');
     write('dist/emulator/index.js', '');
+    write('emulator/index.ts', '');
     write('schemas/bridge-protocol.schema.json', '{}');
     write(`${BRIDGE_NET472_DIR}/MimGraph.Bridge.dll`, realDll);
     for (const f of ['Install-MimGraph.ps1', 'README-install.md']) {
@@ -316,6 +318,14 @@ describe('npm run package: refusals', () => {
     expect(r.packages).toEqual(['tiny']);
     expect(r.files).not.toContain('connector/node_modules/devtool/package.json');
     expect(r.files).not.toContain('bridge/MimGraph.Bridge.pdb');
+  });
+
+  it('leaves out compiled files whose source is gone', () => {
+    writeFileSync(join(fake, 'dist/connector/worker/gone.js'), '');
+    writeFileSync(join(fake, 'dist/connector/worker/gone.js.map'), '{}');
+    const r = buildBundle({ root: fake });
+    expect(r.files).toContain('connector/dist/connector/worker/main.js');
+    expect(r.files.filter((f) => f.includes('gone'))).toEqual([]);
   });
 
   it('refuses without the net472 bridge', () => {
