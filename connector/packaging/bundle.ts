@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { BRIDGE_DLL, buildPackagedMaXml, PACKAGED_MA_FILE } from './packaged-ma.js';
-import { readZip, writeZip } from './zip.js';
+import { readZip, withFolders, writeZip } from './zip.js';
 
 /**
  * `npm run package`: one offline bundle for a MIM server, staged in `<out>/package/mimgraph-<version>/`
@@ -249,11 +249,11 @@ export function buildBundle(options: BundleOptions): BundleResult {
   log(`staged ${sorted.length} files (${bytes} bytes) in ${stageDir}`);
 
   const zip = writeZip(
-    sorted.map((rel) => ({ name: `${name}/${rel}`, data: files.get(rel)! })),
+    withFolders(sorted.map((rel) => ({ name: `${name}/${rel}`, data: files.get(rel)! }))),
     { date: options.date },
   );
   // Verify what is about to be shipped: every entry reads back with its CRC and content.
-  const back = readZip(zip);
+  const back = readZip(zip).filter((e) => !e.directory);
   if (back.length !== sorted.length || back.some((e, i) => e.name !== `${name}/${sorted[i]}`)) {
     throw new Error('bundle: the zip does not read back with the staged file list');
   }

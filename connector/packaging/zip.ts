@@ -9,13 +9,17 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  */
 
 export interface ZipInput {
-  /** Path inside the archive with `/` separators, no leading `/`, no `..`. */
+  /**
+   * Path inside the archive with `/` separators, no leading `/`, no `..`; a folder ends with `/` and
+   * has no data.
+   */
   readonly name: string;
   readonly data: Uint8Array;
 }
 
 export interface ZipEntry {
   readonly name: string;
+  readonly directory: boolean;
   readonly data: Buffer;
   readonly method: 'deflate' | 'store';
   readonly compressedSize: number;
@@ -55,14 +59,18 @@ function dosDateTime(date: Date): { time: number; date: number } {
   };
 }
 
-function checkName(name: string): void {
+function checkName(input: ZipInput): void {
+  const name = input.name.endsWith('/') ? input.name.slice(0, -1) : input.name;
+  if (input.name.endsWith('/') && input.data.length > 0) {
+    throw new Error(`zip: folder entry '${input.name}' with data`);
+  }
   if (
     name === '' ||
     name.startsWith('/') ||
     name.includes('\\') ||
     name.split('/').some((part) => part === '..' || part === '.' || part === '')
   ) {
-    throw new Error(`zip: invalid entry name '${name}'`);
+    throw new Error(`zip: invalid entry name '${input.name}'`);
   }
 }
 
@@ -76,14 +84,15 @@ export function writeZip(inputs: readonly ZipInput[], options: { date?: Date; le
   const central: Buffer[] = [];
   let offset = 0;
   for (const input of inputs) {
-    checkName(input.name);
+    checkName(input);
+    const directory = input.name.endsWith('/');
     if (seen.has(input.name)) throw new Error(`zip: duplicate entry '${input.name}'`);
     seen.add(input.name);
     const name = Buffer.from(input.name, 'utf8');
     const flags = /^[\x20-\x7e]*$/.test(input.name) ? 0 : FLAG_UTF8;
     const crc = crc32(input.data);
     const deflated = deflateRawSync(input.data, { level: options.level ?? 6 });
-    const store = deflated.length >= input.data.length;
+    const store = directory || deflated.length >= input.data.length;
     const body = store ? Buffer.from(input.data) : deflated;
     if (input.data.length >= MAX_32 || offset + 30 + name.length + body.length >= MAX_32) {
       throw new Error('zip: archive larger than 4 GB needs ZIP64');
@@ -115,7 +124,8 @@ export function writeZip(inputs: readonly ZipInput[], options: { date?: Date; le
     entry.writeUInt32LE(body.length, 20);
     entry.writeUInt32LE(input.data.length, 24);
     entry.writeUInt16LE(name.length, 28);
-    // extra length, comment length, disk number, internal attributes, external attributes: all 0
+    // extra length, comment length, disk number, internal attributes: 0
+    entry.writeUInt32LE(directory ? 0x10 : 0, 38); // external attributes: MS-DOS directory bit
     entry.writeUInt32LE(offset, 42);
     central.push(entry, name);
     offset += local.length + name.length + body.length;
@@ -179,7 +189,35 @@ export function readZip(zip: Buffer): ZipEntry[] {
     else throw new Error(`zip: ${name}: compression method ${method} not supported`);
     if (data.length !== size) throw new Error(`zip: ${name}: ${data.length} bytes, expected ${size}`);
     if (crc32(data) !== crc) throw new Error(`zip: ${name}: CRC-32 mismatch`);
-    entries.push({ name, data, method: method === 0 ? 'store' : 'deflate', compressedSize, crc32: crc });
+    entries.push({
+      name,
+      directory: name.endsWith('/'),
+      data,
+      method: method === 0 ? 'store' : 'deflate',
+      compressedSize,
+      crc32: crc,
+    });
   }
   return entries;
+}
+
+/**
+ * The same entries with an entry for every folder, each before the first entry inside it (as most ZIP
+ * tools write them; extractors that do not create missing parent folders need them).
+ */
+export function withFolders(inputs: readonly ZipInput[]): ZipInput[] {
+  const seen = new Set(inputs.filter((i) => i.name.endsWith('/')).map((i) => i.name));
+  const out: ZipInput[] = [];
+  for (const input of inputs) {
+    const parts = input.name.split('/');
+    for (let n = 1; n < parts.length - (input.name.endsWith('/') ? 1 : 0); n++) {
+      const folder = `${parts.slice(0, n).join('/')}/`;
+      if (!seen.has(folder) && folder !== input.name) {
+        seen.add(folder);
+        out.push({ name: folder, data: new Uint8Array(0) });
+      }
+    }
+    out.push(input);
+  }
+  return out;
 }

@@ -242,8 +242,21 @@ describe('npm run package: the offline bundle', () => {
   it('zips exactly the staged files, readable by our reader and by other tools', () => {
     const zip = readFileSync(result.zipPath);
     expect(zip.length).toBe(result.zipBytes);
-    const entries = readZip(zip);
+    const all = readZip(zip);
+    const entries = all.filter((e) => !e.directory);
     const prefix = `mimgraph-${pkg.version}/`;
+    // Every folder has its own entry, before anything inside it.
+    const folders = all.filter((e) => e.directory).map((e) => e.name);
+    expect(folders[0]).toBe(prefix);
+    expect(folders).toContain(`${prefix}connector/node_modules/@azure/msal-node/`);
+    for (const [i, e] of all.entries()) {
+      const parent = e.name.slice(0, e.name.slice(0, -1).lastIndexOf('/') + 1);
+      if (parent)
+        expect(
+          all.findIndex((f) => f.name === parent),
+          e.name,
+        ).toBeLessThan(i);
+    }
     expect(entries.map((e) => e.name)).toEqual(result.files.map((f) => prefix + f));
     for (const e of entries) {
       expect(e.data.equals(readFileSync(join(result.stageDir, e.name.slice(prefix.length)))), e.name).toBe(

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crc32, readZip, writeZip } from '../../connector/packaging/zip.js';
+import { crc32, readZip, withFolders, writeZip } from '../../connector/packaging/zip.js';
 import { externalZipTesters } from './zip-tools.js';
 
 describe('zip', () => {
@@ -41,6 +41,39 @@ describe('zip', () => {
       const r = tester.test(file);
       expect(r.ok, `${tester.name}: ${r.output}`).toBe(true);
     }
+  });
+
+  it('writes folder entries before their contents', () => {
+    const inputs = withFolders([
+      { name: 'top/a/one.txt', data: Buffer.from('1') },
+      { name: 'top/a/b/two.txt', data: Buffer.from('2') },
+      { name: 'top/three.txt', data: Buffer.from('3') },
+      { name: 'top/empty/', data: Buffer.alloc(0) },
+    ]);
+    expect(inputs.map((i) => i.name)).toEqual([
+      'top/',
+      'top/a/',
+      'top/a/one.txt',
+      'top/a/b/',
+      'top/a/b/two.txt',
+      'top/three.txt',
+      'top/empty/',
+    ]);
+    const file = join(dir, 'folders.zip');
+    writeFileSync(file, writeZip(inputs));
+    const back = readZip(readFileSync(file));
+    expect(back.filter((e) => e.directory).map((e) => e.name)).toEqual([
+      'top/',
+      'top/a/',
+      'top/a/b/',
+      'top/empty/',
+    ]);
+    expect(back.every((e) => !e.directory || (e.data.length === 0 && e.method === 'store'))).toBe(true);
+    for (const tester of externalZipTesters()) {
+      const r = tester.test(file);
+      expect(r.ok, `${tester.name}: ${r.output}`).toBe(true);
+    }
+    expect(() => writeZip([{ name: 'x/', data: Buffer.from('no') }])).toThrow(/folder entry 'x\/' with data/);
   });
 
   it('refuses names that would escape the folder it is expanded into, and duplicates', () => {
