@@ -1,4 +1,0 @@
-namespace MimGraph.Bridge.Simulator
-{
-    internal static class Placeholder { }
-}
