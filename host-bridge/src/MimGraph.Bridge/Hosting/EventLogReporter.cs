@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using System.Threading;
 using MimGraph.Bridge.Protocol;
 
 namespace MimGraph.Bridge.Hosting
@@ -14,6 +15,10 @@ namespace MimGraph.Bridge.Hosting
         public const string Source = "mimgraph";
         public const string LogName = "Application";
         public const int EventId = 1000;
+
+#if NETFRAMEWORK
+        private static int _warned;
+#endif
 
         /// <summary>The text written for a failure: the message, the MIM error and Graph's request-id when known.</summary>
         public static string Describe(string context, ConnectorCallException e)
@@ -41,26 +46,19 @@ namespace MimGraph.Bridge.Hosting
         {
             TraceLog.Error(message);
 #if NETFRAMEWORK
+            if (Environment.OSVersion.Platform != PlatformID.Win32NT) return;
+            var text = message.Length > 31000 ? message.Substring(0, 31000) : message;
             try
             {
-                if (Environment.OSVersion.Platform != PlatformID.Win32NT) return;
-                // Creating a source needs administrative rights; MIM's service account may not have them:
-                // then the Application log's generic source takes the entry.
-                string source = Source;
-                try
-                {
-                    if (!System.Diagnostics.EventLog.SourceExists(Source)) System.Diagnostics.EventLog.CreateEventSource(Source, LogName);
-                }
-                catch
-                {
-                    source = "Application";
-                }
-                var text = message.Length > 31000 ? message.Substring(0, 31000) : message;
-                System.Diagnostics.EventLog.WriteEntry(source, text, System.Diagnostics.EventLogEntryType.Error, EventId);
+                // Writing creates the source when it is missing, which needs administrative rights once
+                // (New-EventLog -LogName Application -Source mimgraph, or the first run as an administrator).
+                System.Diagnostics.EventLog.WriteEntry(Source, text, System.Diagnostics.EventLogEntryType.Error, EventId);
             }
             catch (Exception ex)
             {
-                TraceLog.Warn("could not write to the Windows Event Log: " + ex.Message);
+                if (Interlocked.Exchange(ref _warned, 1) == 0)
+                    TraceLog.Warn("could not write to the Windows Event Log (" + ex.Message + "); register its source once as an administrator: "
+                        + "New-EventLog -LogName " + LogName + " -Source " + Source);
             }
 #endif
         }

@@ -274,6 +274,17 @@ namespace MimGraph.Bridge.Protocol
             _ => "a " + v.GetType().Name,
         };
 
+        private static readonly object BoxedTrue = true;
+        private static readonly object BoxedFalse = false;
+        private static readonly object[] SmallLongs = BuildSmallLongs();
+
+        private static object[] BuildSmallLongs()
+        {
+            var a = new object[256];
+            for (int i = 0; i < a.Length; i++) a[i] = (long)i;
+            return a;
+        }
+
         private sealed class Reader
         {
             private readonly string _s;
@@ -327,8 +338,8 @@ namespace MimGraph.Bridge.Protocol
                     case '{': return ReadObject(depth + 1);
                     case '[': return ReadArray(depth + 1);
                     case '"': return ReadString();
-                    case 't': Literal("true"); return true;
-                    case 'f': Literal("false"); return false;
+                    case 't': Literal("true"); return BoxedTrue;
+                    case 'f': Literal("false"); return BoxedFalse;
                     case 'n': Literal("null"); return null;
                     default:
                         if (c == '-' || (c >= '0' && c <= '9')) return ReadNumber();
@@ -395,10 +406,12 @@ namespace MimGraph.Bridge.Protocol
                 int start = ++Pos; // past the opening quote
                 int p = start;
                 // Fast path: no escapes.
+                uint hash = 2166136261;
                 while (p < s.Length)
                 {
                     char c = s[p];
-                    if (c == '"') { Pos = p + 1; return s.Substring(start, p - start); }
+                    if (c == '"') { Pos = p + 1; return Intern(s, start, p - start, hash); }
+                    hash = (hash ^ c) * 16777619;
                     if (c == '\\') break;
                     if (c < 0x20) throw Error("unescaped control character U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) + " in a string", p);
                     p++;
@@ -454,6 +467,27 @@ namespace MimGraph.Bridge.Protocol
                 }
             }
 
+            // Property names and enum-like values ("modification", "Add", "String", ...) repeat thousands of times
+            // per page: short strings come from a small per-thread cache instead of a new allocation each.
+            private const int InternMaxLength = 32;
+            private const int InternSlots = 1024;
+
+            [ThreadStatic]
+            private static string?[]? _internCache;
+
+            private static string Intern(string s, int start, int length, uint hash)
+            {
+                if (length == 0) return string.Empty;
+                if (length > InternMaxLength) return s.Substring(start, length);
+                var cache = _internCache ??= new string?[InternSlots];
+                int slot = (int)(hash & (InternSlots - 1));
+                var cached = cache[slot];
+                if (cached != null && cached.Length == length && string.CompareOrdinal(s, start, cached, 0, length) == 0) return cached;
+                var fresh = s.Substring(start, length);
+                cache[slot] = fresh;
+                return fresh;
+            }
+
             private static int Hex(char c)
             {
                 if (c >= '0' && c <= '9') return c - '0';
@@ -503,6 +537,7 @@ namespace MimGraph.Bridge.Protocol
                     // Fits in a long without overflow checks.
                     long v = 0;
                     for (int k = digitsStart; k < p; k++) v = v * 10 + (s[k] - '0');
+                    if (!neg && v < SmallLongs.Length) return SmallLongs[v];
                     return neg ? -v : v;
                 }
                 var text = s.Substring(start, p - start);

@@ -63,6 +63,24 @@ namespace MimGraph.Bridge.Tests.Channel
         public void SecretsInParamsNeverReachTheCommandLineOrEnvironment()
         {
             var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
+            var log = Path.Combine(ChannelTestSupport.NewTempFolder("mimgraph-log"), "bridge.log");
+            TraceLog.Configure(log, "debug");
+            try
+            {
+                CallWithASecret(secret);
+            }
+            finally
+            {
+                TraceLog.Configure(null, null);
+            }
+            // Nor the trace log: the bridge logs method names and sizes, the worker redacts.
+            var text = ReadShared(log);
+            Assert.Contains("validateConfigParameters", text);
+            Assert.DoesNotContain(secret, text);
+        }
+
+        private static void CallWithASecret(string secret)
+        {
             using var channel = WorkerChannel.Start(ChannelTestSupport.RealWorker(), "test");
             var config = new JsonObject
             {
@@ -73,8 +91,8 @@ namespace MimGraph.Bridge.Tests.Channel
             channel.Call("validateConfigParameters", new JsonObject { ["config"] = config, ["page"] = "Connectivity" });
 
             Assert.DoesNotContain(secret, channel.CommandLine);
+            if (!OperatingSystem.IsLinux()) return; // what follows reads the live process through /proc
             var pid = channel.WorkerProcessId;
-            Assert.True(OperatingSystem.IsLinux(), "this test reads /proc");
             var cmdline = File.ReadAllText("/proc/" + pid + "/cmdline").Replace('\0', ' ');
             var environ = File.ReadAllText("/proc/" + pid + "/environ").Split('\0');
             Assert.DoesNotContain(secret, cmdline);
