@@ -40,6 +40,13 @@ namespace MimGraph.Bridge.Tests.Signing
         }
 
         [Fact]
+        public void TheSettingsChooseTheStoreLocation()
+        {
+            Assert.Equal("LocalMachine\\My", CertificateStoreSigner.ForSettings(new BridgeSettings()).StoreName);
+            Assert.Equal("CurrentUser\\My", CertificateStoreSigner.ForSettings(new BridgeSettings { CertificateStoreLocation = "CurrentUser" }).StoreName);
+        }
+
+        [Fact]
         public void AnswersTheCertificateWithItsDerAndEndOfValidity()
         {
             using var rsa = RSA.Create(2048);
