@@ -26,7 +26,9 @@ namespace MimGraph.Bridge.Hosting
         private readonly IWorkerRequestHandler[] _handlers;
         private readonly WorkerProcess _worker;
         private readonly Thread _reader;
-        private readonly Timer _watchdog;
+        private readonly Thread _watchdog;
+        private readonly ManualResetEventSlim _stopWatching = new ManualResetEventSlim(false);
+        private readonly int _watchPeriodMs;
         private readonly object _gate = new object();
         private readonly object _writeGate = new object();
         private readonly Dictionary<long, PendingCall> _pending = new Dictionary<long, PendingCall>();
@@ -49,8 +51,10 @@ namespace MimGraph.Bridge.Hosting
             _worker = WorkerProcess.Start(settings, TraceLog.LevelName, HeartbeatSeconds);
             _reader = new Thread(ReadLoop) { IsBackground = true, Name = "mimgraph worker stdout " + _worker.Id.ToString(CultureInfo.InvariantCulture) };
             _reader.Start();
-            int period = (int)Math.Max(50, Math.Min(1000, _timeoutTicks / 8));
-            _watchdog = new Timer(_ => Watch(), null, period, period);
+            _watchPeriodMs = (int)Math.Max(50, Math.Min(1000, _timeoutTicks / 8));
+            // A thread of its own, not a pool timer: a starved thread pool in MIM's process must not delay the verdict.
+            _watchdog = new Thread(WatchLoop) { IsBackground = true, Name = "mimgraph worker watchdog " + _worker.Id.ToString(CultureInfo.InvariantCulture) };
+            _watchdog.Start();
         }
 
         /// <summary>The bridge's version (the assembly's informational version without build metadata): the connector must match it.</summary>
@@ -245,7 +249,7 @@ namespace MimGraph.Bridge.Hosting
             _closing = true;
             try
             {
-                _watchdog.Dispose();
+                _stopWatching.Set();
             }
             catch
             {
@@ -491,6 +495,11 @@ namespace MimGraph.Bridge.Hosting
             }
         }
 
+        private void WatchLoop()
+        {
+            while (!_stopWatching.Wait(_watchPeriodMs)) Watch();
+        }
+
         private void Watch()
         {
             try
@@ -532,6 +541,7 @@ namespace MimGraph.Bridge.Hosting
                 if (_dead != null) return;
                 _dead = why;
             }
+            _stopWatching.Set();
             TraceLog.Error(why);
             _worker.KillTree();
             if (hung != null) Remove(hung.Id);
@@ -579,6 +589,7 @@ namespace MimGraph.Bridge.Hosting
                     else TraceLog.Warn(why);
                 }
             }
+            _stopWatching.Set();
             FailAll(why, _closing ? "TerminateRun" : "ExtensibleExtension");
         }
 

@@ -78,6 +78,7 @@ namespace MimGraph.Bridge.Tests.Channel
         /// A fake worker (CommonJS; the temp folder has no package.json): answers hello, then per method:
         /// echo (params back), silent (never answers, no heartbeats), beats (a heartbeat every 0.5 s for params.ms,
         /// then {done:true}), ask (sends the bridge requests "sign" and "nope", answers with what came back),
+        /// announced (one write-budget heartbeat announcing params.waitMs, then silence until params.answerMs),
         /// fail (a ServerDown error with a request-id), log (params.text to stderr), crash (stderr, then exit 3),
         /// stubborn (ignores shutdown and the end of its input). `cancel` is logged to stderr.
         /// </summary>
@@ -119,9 +120,12 @@ function onMessage(m) {
     case 'silent':
       return;
     case 'beats': {
-      const t = setInterval(() => send({ jsonrpc: '2.0', method: 'heartbeat', params: { id: m.id, reason: 'retry-after', ms: 500, detail: 'GET /users' } }), 500);
+      const t = setInterval(() => send({ jsonrpc: '2.0', method: 'heartbeat', params: { id: m.id, reason: 'working' } }), 500);
       return setTimeout(() => { clearInterval(t); send({ jsonrpc: '2.0', id: m.id, result: { done: true } }); }, p.ms);
     }
+    case 'announced':
+      send({ jsonrpc: '2.0', method: 'heartbeat', params: { id: m.id, reason: 'write-budget', ms: p.waitMs, detail: 'POST /$batch' } });
+      return setTimeout(() => send({ jsonrpc: '2.0', id: m.id, result: { done: true } }), p.answerMs);
     case 'ask': {
       const a = new Promise((r) => waiting.set('w1', r));
       const b = new Promise((r) => waiting.set('w2', r));

@@ -227,6 +227,20 @@ namespace MimGraph.Bridge.Tests.Channel
         }
 
         [Fact]
+        public void AnAnnouncedWaitIsNotTakenForAHang()
+        {
+            // Retry-After or the write governor: the worker says how long it will wait; silence within that is fine.
+            using var channel = WorkerChannel.Start(ChannelTestSupport.FakeWorker(heartbeatTimeoutSeconds: 2), "test");
+            var result = channel.Call("announced", new JsonObject { ["waitMs"] = 3000L, ["answerMs"] = 3500L });
+            Assert.True(result.Bool("done", false));
+            // ... but silence beyond the announced wait plus the timeout is.
+            var sw = Stopwatch.StartNew();
+            var e = Assert.Throws<ConnectorCallException>(() => channel.Call("announced", new JsonObject { ["waitMs"] = 500L, ["answerMs"] = 60000L }));
+            Assert.True(sw.ElapsedMilliseconds < 3500, "took " + sw.ElapsedMilliseconds + " ms");
+            Assert.Contains("sent no heartbeat for 2 s during announced", e.Message);
+        }
+
+        [Fact]
         public void ConnectorErrorsMapToMimErrorsWithGraphsRequestId()
         {
             using var channel = WorkerChannel.Start(ChannelTestSupport.FakeWorker(), "test");
