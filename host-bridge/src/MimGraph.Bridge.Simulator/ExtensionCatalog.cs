@@ -22,6 +22,14 @@ namespace MimGraph.Bridge.Simulator
             PublicTypes = extension.GetExportedTypes();
         }
 
+        /// <summary>An extension made of exactly these public types (tests of the simulator itself).</summary>
+        public ExtensionCatalog(params Type[] publicTypes)
+        {
+            if (publicTypes == null || publicTypes.Length == 0) throw new ArgumentException("at least one type", nameof(publicTypes));
+            Assembly = publicTypes[0].Assembly;
+            PublicTypes = publicTypes.Where(t => t.IsPublic || t.IsNestedPublic).ToArray();
+        }
+
         /// <summary>The bridge assembly as MIM finds it in its Extensions folder.</summary>
         public static ExtensionCatalog ForBridge() => new ExtensionCatalog(Assembly.Load(new AssemblyName("MimGraph.Bridge")));
 
