@@ -138,7 +138,8 @@ namespace MimGraph.Bridge.Hosting
                     }
                     catch (CryptographicException e)
                     {
-                        // A key kept by a legacy CryptoAPI provider signs PKCS#1 only; CNG opens the same key for PSS.
+                        // A key kept by a legacy CryptoAPI provider signs neither PSS nor (in an old provider) SHA-256;
+                        // CNG opens the same key container and signs both.
                         signature = SignThroughCng(rsa, data, padding) ?? throw NoAccess(thumbprint, e);
                     }
                     return new JsonObject { ["signature"] = Convert.ToBase64String(signature) };
@@ -235,9 +236,9 @@ namespace MimGraph.Bridge.Hosting
         }
 
         /// <summary>
-        /// PSS with a key of a legacy CryptoAPI provider (RSACryptoServiceProvider signs PKCS#1 v1.5 only): the same
-        /// key container opened through CNG's software key storage provider, which reads CryptoAPI keys too. Null
-        /// when that is not the case or not possible.
+        /// A key of a legacy CryptoAPI provider (RSACryptoServiceProvider: PKCS#1 v1.5 only, and no SHA-256 in the
+        /// oldest providers): the same key container opened through CNG's software key storage provider, which
+        /// reads CryptoAPI keys too. Null when the key is not such a key or CNG cannot open it.
         /// </summary>
         private static byte[]? SignThroughCng(RSA rsa, byte[] data, RSASignaturePadding padding)
         {
@@ -253,7 +254,7 @@ namespace MimGraph.Bridge.Hosting
 #endif
         private static byte[]? SignThroughCngOnWindows(RSA rsa, byte[] data, RSASignaturePadding padding)
         {
-            if (!(rsa is RSACryptoServiceProvider csp) || padding != RSASignaturePadding.Pss) return null;
+            if (!(rsa is RSACryptoServiceProvider csp)) return null;
             try
             {
                 CspKeyContainerInfo info = csp.CspKeyContainerInfo;
