@@ -54,14 +54,15 @@ namespace MimGraph.Bridge.Tests.Channel
 
         /// <summary>
         /// Settings for a fake worker: <see cref="FakeWorkerScript"/> laid out as a connector folder
-        /// (dist/connector/worker/main.js), announcing <paramref name="version"/> (default: the bridge's).
+        /// (dist/connector/worker/main.js), announcing <paramref name="version"/> (default: the bridge's);
+        /// or <paramref name="script"/> instead of it.
         /// </summary>
-        public static BridgeSettings FakeWorker(double heartbeatTimeoutSeconds = 60, string? version = null)
+        public static BridgeSettings FakeWorker(double heartbeatTimeoutSeconds = 60, string? version = null, string? script = null)
         {
             var folder = NewTempFolder("mimgraph-fake");
             var dir = Path.Combine(folder, "dist", "connector", "worker");
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "main.js"), FakeWorkerScript.Replace("__VERSION__", version ?? WorkerChannel.BridgeVersion));
+            File.WriteAllText(Path.Combine(dir, "main.js"), script ?? FakeWorkerScript.Replace("__VERSION__", version ?? WorkerChannel.BridgeVersion));
             return new BridgeSettings
             {
                 Channel = "worker",

@@ -145,6 +145,30 @@ namespace MimGraph.Bridge.Tests.Channel
         }
 
         [Fact]
+        public void AWorkerThatDiesBeforeTheHandshakeIsNamedWithItsOutput()
+        {
+            var settings = ChannelTestSupport.FakeWorker(script: "process.stderr.write('Error: Cannot find module undici\\n'); process.exit(2);");
+            var sw = Stopwatch.StartNew();
+            var e = Assert.Throws<ConnectorCallException>(() => WorkerChannel.Start(settings, "test"));
+            Assert.True(sw.ElapsedMilliseconds < 10000, "took " + sw.ElapsedMilliseconds + " ms");
+            Assert.Contains("did not start", e.Message);
+            Assert.Contains("exited with code 2", e.Message);
+            Assert.Contains("Cannot find module undici", e.Message);
+        }
+
+        [Fact]
+        public void AWorkerThatNeverAnswersHelloIsStoppedAfterTheStartTimeout()
+        {
+            var settings = ChannelTestSupport.FakeWorker(script: "setInterval(() => {}, 1000);");
+            settings.StartTimeoutSeconds = 1;
+            var sw = Stopwatch.StartNew();
+            var e = Assert.Throws<ConnectorCallException>(() => WorkerChannel.Start(settings, "test"));
+            Assert.True(sw.ElapsedMilliseconds < 4000, "took " + sw.ElapsedMilliseconds + " ms");
+            Assert.Contains("did not answer hello within 1 s", e.Message);
+            Assert.Contains("startTimeoutSeconds", e.Message);
+        }
+
+        [Fact]
         public void TheBridgeVersionIsThePackageVersion()
         {
             var package = Json.ParseObject(File.ReadAllText(Path.Combine(ChannelTestSupport.Repo, "package.json")));
