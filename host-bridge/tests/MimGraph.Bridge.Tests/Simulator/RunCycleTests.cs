@@ -313,6 +313,23 @@ namespace MimGraph.Bridge.Tests.Simulator
         }
 
         [Fact]
+        public void A_delta_import_without_a_usable_watermark_asks_for_a_full_import()
+        {
+            var sim = env.SavedMa(Trace);
+            foreach (var watermark in new[] { null, "not a watermark" })
+            {
+                sim.Watermark = watermark;
+                var e = Assert.ThrowsAny<Exception>(() => sim.DeltaImport());
+                output.WriteLine($"{watermark ?? "(none)"}: {e.GetType().Name}: {e.Message}");
+                Assert.IsType<WarningNoWatermarkException>(e);
+                Assert.Contains("full import", e.Message, StringComparison.OrdinalIgnoreCase);
+                Assert.Equal(watermark, sim.Watermark);
+            }
+            Assert.Empty(WorkerProcesses.WaitNone(TimeSpan.FromSeconds(10)));
+            NoViolations(sim);
+        }
+
+        [Fact]
         public void Stop_between_pages_closes_the_run_cleanly_and_keeps_the_stored_watermark()
         {
             var sim = env.SavedMa(Trace);
