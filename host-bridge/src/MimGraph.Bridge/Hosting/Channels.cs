@@ -15,6 +15,8 @@ namespace MimGraph.Bridge.Hosting
         internal static IConnectorChannel Open(BridgeSettings s, string purpose, IEnumerable<IWorkerRequestHandler> handlers)
         {
             if (s == null) throw new ArgumentNullException(nameof(s));
+            // The settings file's log file and level, where the MA's Global page named none.
+            if (s.LogFile != null || s.LogLevel != null) TraceLog.ApplyDefaults(s.LogFile, s.LogLevel);
             switch (s.Channel)
             {
                 case BridgeSettings.EdgeChannelName:

@@ -29,6 +29,7 @@ namespace MimGraph.Bridge.Hosting
         private static StreamWriter? _writer;
         private static bool _fileFailed;
         private static volatile TraceLogLevel _level = TraceLogLevel.Info;
+        private static bool _levelExplicit;
 
         /// <summary>The file lines go to, or null (Trace only).</summary>
         public static string? File
@@ -58,7 +59,38 @@ namespace MimGraph.Bridge.Hosting
                         _file = f;
                         _fileFailed = false;
                     }
-                    _level = ParseLevel(level) ?? TraceLogLevel.Info;
+                    var parsed = ParseLevel(level);
+                    _levelExplicit = parsed != null;
+                    _level = parsed ?? TraceLogLevel.Info;
+                }
+            }
+            catch
+            {
+                // never into MIM
+            }
+        }
+
+        /// <summary>
+        /// The settings file's logFile/logLevel: used only where the MA's pages set nothing (no file configured,
+        /// no level given to <see cref="Configure"/>). Never throws.
+        /// </summary>
+        public static void ApplyDefaults(string? file, string? level)
+        {
+            try
+            {
+                lock (Gate)
+                {
+                    if (_file == null && !string.IsNullOrWhiteSpace(file))
+                    {
+                        CloseWriter();
+                        _file = file!.Trim();
+                        _fileFailed = false;
+                    }
+                    if (!_levelExplicit)
+                    {
+                        var parsed = ParseLevel(level);
+                        if (parsed != null) _level = parsed.Value;
+                    }
                 }
             }
             catch

@@ -72,6 +72,28 @@ namespace MimGraph.Bridge.Tests.Channel
         public void LevelNames(string name, string level) => Assert.Equal(level, TraceLog.NameOf(TraceLog.ParseLevel(name)!.Value));
 
         [Fact]
+        public void TheSettingsFileFillsInWhatThePagesLeaveOpen()
+        {
+            var dir = ChannelTestSupport.NewTempFolder("mimgraph-log");
+            try
+            {
+                TraceLog.Configure(null, null);
+                TraceLog.ApplyDefaults(Path.Combine(dir, "settings.log"), "debug");
+                Assert.Equal(Path.Combine(dir, "settings.log"), TraceLog.File);
+                Assert.Equal(TraceLogLevel.Debug, TraceLog.Level);
+
+                TraceLog.Configure(Path.Combine(dir, "page.log"), "error");
+                TraceLog.ApplyDefaults(Path.Combine(dir, "settings.log"), "debug");
+                Assert.Equal(Path.Combine(dir, "page.log"), TraceLog.File);
+                Assert.Equal(TraceLogLevel.Error, TraceLog.Level);
+            }
+            finally
+            {
+                TraceLog.Configure(null, null);
+            }
+        }
+
+        [Fact]
         public void UnknownLevelsAreInfo()
         {
             try
