@@ -118,7 +118,7 @@ namespace MimGraph.Bridge.Conversion
         private static AttributeChange Attribute(JsonObject a)
         {
             var name = Wire.RequireName(a, "name");
-            var modification = Wire.RequireEnum<AttributeModificationType>(a, "modification");
+            var modification = AttributeModification(a);
             var values = Wire.OptArray(a, "values");
             int n = values?.Count ?? 0;
             switch (modification)
@@ -144,7 +144,7 @@ namespace MimGraph.Bridge.Conversion
                             try
                             {
                                 var vc = Wire.AsObject(values![k]);
-                                var vm = Wire.RequireEnum<ValueModificationType>(vc, "modification");
+                                var vm = ValueModification(vc);
                                 vc.TryGetValue("value", out var raw);
                                 object value;
                                 try
@@ -180,7 +180,7 @@ namespace MimGraph.Bridge.Conversion
             try
             {
                 var vc = Wire.AsObject(node);
-                var vm = Wire.RequireEnum<ValueModificationType>(vc, "modification");
+                var vm = ValueModification(vc);
                 if (vm != ValueModificationType.Add)
                     throw new WireFieldException("modification", "must be Add in an attribute " + attributeModification + ", not " + Wire.Quote(EnumNames<ValueModificationType>.Name(vm)));
                 vc.TryGetValue("value", out var raw);
@@ -197,6 +197,32 @@ namespace MimGraph.Bridge.Conversion
             {
                 throw e.At(k).In("values");
             }
+        }
+
+        // The hot enums, without a dictionary lookup; anything unusual takes the general path and its message.
+        private static AttributeModificationType AttributeModification(JsonObject a)
+        {
+            if (a.TryGetValue("modification", out var m) && m is string s)
+            {
+                switch (s)
+                {
+                    case "Add": return AttributeModificationType.Add;
+                    case "Replace": return AttributeModificationType.Replace;
+                    case "Update": return AttributeModificationType.Update;
+                    case "Delete": return AttributeModificationType.Delete;
+                }
+            }
+            return Wire.RequireEnum<AttributeModificationType>(a, "modification");
+        }
+
+        private static ValueModificationType ValueModification(JsonObject vc)
+        {
+            if (vc.TryGetValue("modification", out var m) && m is string s)
+            {
+                if (s == "Add") return ValueModificationType.Add;
+                if (s == "Delete") return ValueModificationType.Delete;
+            }
+            return Wire.RequireEnum<ValueModificationType>(vc, "modification");
         }
 
         /// <summary>"getImportPage entry 3 (user, dn "…")" – from whatever the entry holds; never throws.</summary>

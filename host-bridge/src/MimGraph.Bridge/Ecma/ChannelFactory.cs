@@ -1,5 +1,6 @@
 using System;
 using System.Collections.ObjectModel;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using Microsoft.MetadirectoryServices;
 using MimGraph.Bridge.Conversion;
@@ -32,7 +33,16 @@ namespace MimGraph.Bridge.Ecma
             var factory = LocalOverride.Value;
             if (factory != null) return factory(purpose);
             var settings = BridgeSettings.Current;
-            return Channels.Open(settings, purpose, Array.Empty<IWorkerRequestHandler>());
+            return Channels.Open(settings, purpose, Handlers(settings));
+        }
+
+        /// <summary>What answers the worker's own requests: certificates and signatures from the Windows store.</summary>
+        internal static IWorkerRequestHandler[] Handlers(BridgeSettings settings)
+        {
+            var location = string.Equals(settings.CertificateStoreLocation, "CurrentUser", StringComparison.OrdinalIgnoreCase)
+                ? StoreLocation.CurrentUser
+                : StoreLocation.LocalMachine;
+            return new IWorkerRequestHandler[] { new CertificateStoreSigner(location) };
         }
 
         /// <summary>Points the trace log at the "Log file"/"Log level" parameters when the MA has them.</summary>

@@ -438,6 +438,16 @@ namespace MimGraph.Bridge.Tests.Conversion
         }
 
         [Fact]
+        public void TheRealChannelsGetTheCertificateStoreSigner()
+        {
+            var machine = Assert.IsType<MimGraph.Bridge.Hosting.CertificateStoreSigner>(Assert.Single(ChannelFactory.Handlers(new MimGraph.Bridge.Hosting.BridgeSettings())));
+            Assert.Equal("LocalMachine\\My", machine.StoreName);
+            Assert.True(machine.Handles("sign"));
+            var user = Assert.IsType<MimGraph.Bridge.Hosting.CertificateStoreSigner>(Assert.Single(ChannelFactory.Handlers(new MimGraph.Bridge.Hosting.BridgeSettings { CertificateStoreLocation = "CurrentUser" })));
+            Assert.Equal("CurrentUser\\My", user.StoreName);
+        }
+
+        [Fact]
         public void TheFactoryOverrideIsLocalToTheCaller()
         {
             using (new FakeChannels(new FakeChannel()))
