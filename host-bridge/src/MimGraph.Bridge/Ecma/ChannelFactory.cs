@@ -53,7 +53,8 @@ namespace MimGraph.Bridge.Ecma
                 var file = ConfigValues.PlainValue(configParameters, LogFileParameter);
                 var level = ConfigValues.PlainValue(configParameters, LogLevelParameter);
                 if (file == null && level == null) return;
-                TraceLog.Configure(file ?? TraceLog.File, level ?? TraceLog.LevelName);
+                // No level on the pages: none given, so the settings file's level may apply (TraceLog.ApplyDefaults).
+                TraceLog.Configure(file ?? TraceLog.File, level);
             }
             catch
             {
