@@ -157,7 +157,7 @@ namespace MimGraph.Bridge.Simulator
             Config.Add(encrypted ? new ConfigParameter(name, ToSecure(value)) : new ConfigParameter(name, value));
         }
 
-        internal static SecureString ToSecure(string value)
+        public static SecureString ToSecure(string value)
         {
             var s = new SecureString();
             foreach (var c in value) s.AppendChar(c);

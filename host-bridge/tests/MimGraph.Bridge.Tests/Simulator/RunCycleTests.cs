@@ -298,11 +298,20 @@ namespace MimGraph.Bridge.Tests.Simulator
                 .Set("mailNickname", "duplicate.upn")
                 .Set("userPrincipalName", taken.Str("userPrincipalName")!);
             var fine = PendingExport.Update(other).Set("jobTitle", "Still exported");
+            // The provisioning password (export_password, sent with the add: ExportPasswordInFirstPass) as the
+            // engine's SecureString: a weak one is refused by Graph for that entry only, a strong one creates the user.
+            var weak = NewUser("weak.password").Set("export_password", MimSyncSimulator.ToSecure("weakpw"));
+            var strong = NewUser("strong.password").Set("export_password", MimSyncSimulator.ToSecure("Str0ng!Simulator-Pass"));
 
-            var export = sim.Export(new[] { duplicate, fine }, batchSize: 10);
+            var export = sim.Export(new[] { duplicate, fine, weak, strong }, batchSize: 10);
             output.WriteLine(export.Describe());
             NoViolations(sim);
-            var failed = Assert.Single(export.Errors);
+            var weakResult = Assert.Single(export.For(weak));
+            Assert.NotEqual(MAExportError.Success, weakResult.ErrorCode);
+            Assert.DoesNotContain("weakpw", weakResult.Result!.ErrorDetail ?? "");
+            output.WriteLine($"weak password: {weakResult.ErrorCode} {weakResult.Result.ErrorName}");
+            Assert.IsType<string>(export.AnchorOf(strong));
+            var failed = Assert.Single(export.Errors, c => c.Pending != weak);
             Assert.Same(duplicate, failed.Pending);
             Assert.NotEqual(MAExportError.Success, failed.ErrorCode);
             Assert.True(failed.ErrorCode >= MAExportError.ExportErrorConnectedDirectoryError, $"an error, not a special action: {failed.ErrorCode}");
@@ -328,6 +337,13 @@ namespace MimGraph.Bridge.Tests.Simulator
             Assert.Empty(WorkerProcesses.WaitNone(TimeSpan.FromSeconds(10)));
             NoViolations(sim);
         }
+
+        private static PendingExport NewUser(string nick) =>
+            PendingExport.Add("user", "CN=" + nick)
+                .Set("accountEnabled", true)
+                .Set("displayName", nick)
+                .Set("mailNickname", nick)
+                .Set("userPrincipalName", $"{nick}.{Guid.NewGuid().ToString("N").Substring(0, 8)}@mimgraph.onmicrosoft.com");
 
         [Fact]
         public void Stop_between_pages_closes_the_run_cleanly_and_keeps_the_stored_watermark()
