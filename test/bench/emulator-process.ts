@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,8 +72,12 @@ export async function spawnEmulator(args: string[]): Promise<EmulatorProcess> {
     pid: child.pid!,
     stop: () =>
       new Promise<void>((ok) => {
-        if (child.exitCode !== null || child.signalCode !== null) return ok();
-        child.once('exit', () => ok());
+        const done = () => {
+          rmSync(dirname(caFile), { recursive: true, force: true });
+          ok();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };

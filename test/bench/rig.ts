@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,8 +188,17 @@ export class Worker {
   }
 }
 
+const folders: string[] = [];
+
+/** A fresh MA data folder (import state, placeholders), removed by removeDataFolders(). */
 export function dataFolder(): string {
-  return mkdtempSync(join(tmpdir(), 'mimgraph-bench-madata-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mimgraph-bench-madata-'));
+  folders.push(dir);
+  return dir;
+}
+
+export function removeDataFolders(): void {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 // ---- configuration and the emulator --------------------------------------------------------------
