@@ -376,6 +376,54 @@ namespace MimGraph.Bridge.Simulator
             return ExportRun.Run(this, pending.ToList(), batchSize ?? (ExportDefaultPageSize > 0 ? ExportDefaultPageSize : 100));
         }
 
+        /// <summary>
+        /// A password reset as MIM does it (PCNS or a portal reset): OpenPasswordConnection, GetConnectionSecurityLevel
+        /// (MIM refuses to send a password over a NotSecure connection), SetPassword with the object's CSEntry,
+        /// ClosePasswordConnection. Throws what the extension throws.
+        /// </summary>
+        public void SetPassword(CsObject target, string newPassword, PasswordOptions options) =>
+            PasswordCall(target, "SetPassword", (ext, entry) => ext.SetPassword(entry, ToSecure(newPassword), options));
+
+        /// <summary>A password change (old and new password), in the same call order as <see cref="SetPassword"/>.</summary>
+        public void ChangePassword(CsObject target, string oldPassword, string newPassword) =>
+            PasswordCall(target, "ChangePassword", (ext, entry) => ext.ChangePassword(entry, ToSecure(oldPassword), ToSecure(newPassword)));
+
+        private void PasswordCall(CsObject target, string what, Action<IMAExtensible2Password, CSEntry> call)
+        {
+            RequireSchema();
+            if (target == null) throw new ArgumentNullException(nameof(target));
+            if (!Capabilities!.SupportPassword) throw new InvalidOperationException("the MA does not support password management");
+            var type = Schema!.Types[target.ObjectType];
+            var ext = Catalog.Create<IMAExtensible2Password>();
+            Call("password open", () => ext.OpenPasswordConnection(Config, Partition));
+            var closed = false;
+            try
+            {
+                var level = Call("password security level", () => ext.GetConnectionSecurityLevel());
+                if (!Enum.IsDefined(typeof(ConnectionSecurityLevel), level))
+                    Violations.Add("password", "password.security-level", $"ConnectionSecurityLevel {(int)level} is not a member");
+                if (level != ConnectionSecurityLevel.Secure)
+                    throw new InvalidOperationException("the extension reports a NotSecure connection: MIM does not send passwords over it unless the MA allows low security");
+                Call("password " + what, () => call(ext, new EngineCSEntry(target, type)));
+                closed = true;
+                Call("password close", () => ext.ClosePasswordConnection());
+            }
+            finally
+            {
+                if (!closed)
+                {
+                    try
+                    {
+                        ext.ClosePasswordConnection();
+                    }
+                    catch (Exception e)
+                    {
+                        Log($"password close after failure: {e.GetType().Name}: {e.Message}");
+                    }
+                }
+            }
+        }
+
         private void RequireSchema()
         {
             if (Capabilities == null) LoadCapabilities();

@@ -338,6 +338,25 @@ namespace MimGraph.Bridge.Tests.Simulator
             NoViolations(sim);
         }
 
+        [Fact]
+        public void Password_reset_goes_through_MIM_s_password_calls_with_the_engine_s_CSEntry()
+        {
+            var sim = env.SavedMa(Trace);
+            sim.FullImport(pageSize: 100);
+            var user = sim.Space.ByDN(Members(env.Graph)[30].Str("id")!)!;
+            sim.SetPassword(user, "N3w!Simulator-Passw0rd", PasswordOptions.ForceChangeAtLogOn);
+            var stored = env.Graph.Objects("user").Single(u => u.Str("id") == user.DN);
+            Assert.True(stored["passwordProfile"]?["forceChangePasswordNextSignIn"]?.GetValue<bool>() == true, stored.ToJsonString());
+
+            // A password Graph refuses is MIM's password exception for that object, never the password itself.
+            var e = Assert.ThrowsAny<Exception>(() => sim.SetPassword(user, "weakpw", PasswordOptions.None));
+            output.WriteLine($"{e.GetType().Name}: {e.Message}");
+            Assert.True(e is PasswordPolicyViolationException || e is PasswordIllFormedException, e.ToString());
+            Assert.DoesNotContain("weakpw", e.Message);
+            NoViolations(sim);
+            Assert.Empty(WorkerProcesses.WaitNone(TimeSpan.FromSeconds(10)));
+        }
+
         private static PendingExport NewUser(string nick) =>
             PendingExport.Add("user", "CN=" + nick)
                 .Set("accountEnabled", true)
