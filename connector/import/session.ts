@@ -23,8 +23,9 @@ import { formatWatermark, parseWatermark, type Watermark } from './watermark.js'
 
 /**
  * One import run as MIM drives it: open, pages of exactly `pageSize` entries until moreToImport is
- * false, close. Entries stream from Graph: the next Graph page is fetched while MIM works on the
- * current one. The new watermark (and the state generation it names) is handed out only by a Normal
+ * false, close. Entries stream from Graph and the next MIM page is read ahead while MIM works on the
+ * current one, so Graph is never idle waiting for MIM (and the Graph client prefetches one Graph page
+ * besides). The new watermark (and the state generation it names) is handed out only by a Normal
  * close after the last page.
  */
 export class ImportSession {
@@ -32,6 +33,10 @@ export class ImportSession {
   private exhausted = false;
   private failed = false;
   private closed = false;
+  /** The read-ahead under way, if any. */
+  private reading: Promise<void> | undefined;
+  /** What stopped the read-ahead; thrown to the getPage that needed the entries. */
+  private readError: unknown;
 
   private constructor(
     private readonly ctx: RunContext,
@@ -152,20 +157,40 @@ export class ImportSession {
   async getPage(_step: GetImportEntriesRunStep): Promise<GetImportEntriesResults> {
     if (this.closed) throw new ConnectorError('ExtensibleExtension', 'the import session is closed');
     if (this.failed) throw new ConnectorError('TerminateRun', 'the import already failed; close the run');
-    try {
-      // One entry beyond the page tells whether this page is the last.
-      while (!this.exhausted && this.buffer.length <= this.pageSize) {
-        const r = await this.source.next();
-        if (r.done) this.exhausted = true;
-        else this.buffer.push(r.value);
-      }
-    } catch (e) {
+    await this.readAhead();
+    if (this.readError !== undefined) {
       this.failed = true;
-      this.ctx.log.error('import failed', { error: (e as Error).message });
-      throw toConnectorError(e, 'importing from Graph');
+      this.ctx.log.error('import failed', { error: (this.readError as Error).message });
+      throw toConnectorError(this.readError, 'importing from Graph');
     }
     const entries = this.buffer.splice(0, this.pageSize);
-    return { entries, moreToImport: this.buffer.length > 0 || !this.exhausted, customData: this.opening };
+    const moreToImport = this.buffer.length > 0 || !this.exhausted;
+    if (moreToImport) void this.readAhead();
+    return { entries, moreToImport, customData: this.opening };
+  }
+
+  /**
+   * Reads until the buffer holds one entry beyond a page (which tells whether the page is the last)
+   * or the source ends. Never rejects: a failure is kept for the getPage that needs the entries.
+   */
+  private readAhead(): Promise<void> {
+    if (this.reading) return this.reading;
+    const read = async () => {
+      try {
+        while (!this.exhausted && !this.closed && this.buffer.length <= this.pageSize) {
+          const r = await this.source.next();
+          if (r.done) this.exhausted = true;
+          else this.buffer.push(r.value);
+        }
+      } catch (e) {
+        this.readError = e;
+      }
+    };
+    const reading = read().finally(() => {
+      if (this.reading === reading) this.reading = undefined;
+    });
+    this.reading = reading;
+    return reading;
   }
 
   /** With reason Normal after the last page: the new watermark. Otherwise the old one stays. */
@@ -175,12 +200,15 @@ export class ImportSession {
     try {
       // A page still being fetched (its call was cancelled) may take a while to notice; the run ends
       // either way, so it gets a few seconds to wind down, not the whole Retry-After.
-      await Promise.race([this.source.return(undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+      // (The read-ahead stops at its next entry: `closed` is set.)
+      const ended = (this.reading ?? Promise.resolve()).then(() => this.source.return(undefined));
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 5000).unref())]);
     } catch {
       // the run ends either way
     }
     await this.client.close().catch(() => {});
-    const complete = this.exhausted && this.buffer.length === 0 && !this.failed;
+    const complete =
+      this.exhausted && this.buffer.length === 0 && !this.failed && this.readError === undefined;
     if (step.reason !== 'Normal' || !complete) {
       this.ctx.log.info('import closed without a new watermark', { reason: step.reason, complete });
       return { customData: this.opening };

@@ -15,7 +15,7 @@ import type { Watermark } from './watermark.js';
  * The next open promotes the pending one if the watermark names it, or drops it if the watermark
  * still names the committed one (the run failed, or MIM did not keep its watermark).
  *
- *   {"v":1,"sid":"…","tenant":"…","committed":{"gen":3,"types":{"user":{"attrs":["displayName",…],
+ *   {"v":2,"sid":"…","tenant":"…","committed":{"gen":3,"types":{"user":{"attrs":["displayName",…],
  *    "filter":null,"objects":{"<id>":"<row>"}}}},"pending":{"gen":4,"types":{…}}}
  */
 export const STATE_FILE = 'import-state.json';
@@ -34,8 +34,11 @@ export interface Generation {
   readonly types: Partial<Record<ObjectTypeName, TypeState>>;
 }
 
+/** Version 2: fingerprints by hash.ts's FNV lanes (version 1 used SHA-1; its rows cannot be compared). */
+const STATE_VERSION = 2;
+
 interface StateFileJson {
-  v: 1;
+  v: typeof STATE_VERSION;
   sid: string;
   tenant: string;
   committed: GenerationJson | null;
@@ -72,7 +75,9 @@ export class StateStore {
     if (existsSync(path)) {
       try {
         const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<StateFileJson>;
-        if (raw.v !== 1 || typeof raw.sid !== 'string')
+        if ((raw.v as number) === 1)
+          throw new Error('it was written by an earlier mimgraph; a full import writes it afresh');
+        if (raw.v !== STATE_VERSION || typeof raw.sid !== 'string')
           throw new Error(`unknown state file version ${raw.v}`);
         if (raw.tenant !== tenant) {
           log.warn('the import state file belongs to another tenant; starting afresh', { path });
@@ -127,7 +132,7 @@ export class StateStore {
    */
   writePending(committed: Generation | undefined, next: Generation): void {
     const out: StateFileJson = {
-      v: 1,
+      v: STATE_VERSION,
       sid: this.sid,
       tenant: this.tenant,
       committed: committed ? toJson(committed) : null,

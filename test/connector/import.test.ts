@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ImportSession } from '../../connector/import/session.js';
 import { STATE_FILE } from '../../connector/import/state.js';
 import { parseWatermark } from '../../connector/import/watermark.js';
 import { ConnectorError, type CSEntryChange } from '../../connector/model/ecma.js';
@@ -294,5 +295,85 @@ describe('failures', () => {
     const err = (await session.getPage({}).catch((e) => e)) as ConnectorError;
     expect(err.code).toBe('ServerDown');
     await session.close({ reason: 'Unknown' });
+  });
+});
+
+describe('read-ahead', () => {
+  const open = (pageSize: number) =>
+    ImportSession.open(
+      rig.config({ objectTypes: ['user'] }),
+      rig.schema(['user'], { user: ['displayName'] }),
+      rig.attributes,
+      { importType: 'Full', pageSize },
+      rig.context(),
+    );
+
+  it("reads the next MIM page from Graph while MIM works on the current one, and stops at a page's worth", async () => {
+    const counters = rig.emu.context.counters;
+    const behaviour = rig.emu.context.behaviour;
+    const pageSizeBefore = behaviour.deltaPageSize;
+    behaviour.deltaPageSize = 5; // 60 users: 12 Graph pages; a MIM page of 20 takes 4 of them
+    try {
+      const start = counters.graphRequests;
+      const { session } = await open(20);
+      const first = await session.getPage({});
+      expect(first.entries).toHaveLength(20);
+      // Without another call: Graph pages up to entry 41 (the next page and one beyond it) are read,
+      // plus the client's one-page prefetch, and no more.
+      await vi.waitFor(() => expect(counters.graphRequests - start).toBe(10), { timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(counters.graphRequests - start).toBe(10);
+      const dns = first.entries.map((e) => e.dn);
+      for (let more = first.moreToImport; more; ) {
+        const page = await session.getPage({});
+        if (page.moreToImport) expect(page.entries).toHaveLength(20);
+        dns.push(...page.entries.map((e) => e.dn));
+        more = page.moreToImport;
+      }
+      expect(new Set(dns).size).toBe(dns.length);
+      expect(dns.length).toBe(expectedSpace(rig, ['user']).size);
+      expect((await session.close({ reason: 'Normal' })).customData).toContain('"links"');
+    } finally {
+      behaviour.deltaPageSize = pageSizeBefore;
+    }
+  });
+
+  it('a run closed early stops reading from Graph', async () => {
+    const counters = rig.emu.context.counters;
+    const behaviour = rig.emu.context.behaviour;
+    const pageSizeBefore = behaviour.deltaPageSize;
+    behaviour.deltaPageSize = 2;
+    try {
+      const { session } = await open(10);
+      await session.getPage({});
+      const closed = await session.close({ reason: 'TerminatedByUser' });
+      expect(closed.customData).toBeNull();
+      const after = counters.graphRequests;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(counters.graphRequests).toBe(after);
+      await expect(session.getPage({})).rejects.toThrow(/closed/);
+    } finally {
+      behaviour.deltaPageSize = pageSizeBefore;
+    }
+  });
+});
+
+describe('import state file', () => {
+  it('one written by an earlier version (v1, SHA-1 fingerprints) is set aside with a warning, not compared', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { StateStore } = await import('../../connector/import/state.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mimgraph-state-'));
+    writeFileSync(
+      join(dir, STATE_FILE),
+      JSON.stringify({ v: 1, sid: 's', tenant: 't', committed: { gen: 1, types: {} }, pending: null }),
+    );
+    const warnings: string[] = [];
+    const log = {
+      warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`),
+    } as unknown as Parameters<typeof StateStore.open>[2];
+    const store = StateStore.open(dir, 't', log);
+    expect(store.resolve({ v: 1, sid: 's', gen: 1, links: {} }).current).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/earlier mimgraph; a full import writes it afresh/);
   });
 });
