@@ -309,7 +309,7 @@ describe('write governor', () => {
       expect(budget).toBeGreaterThanOrEqual(200);
       expect(rig.emu.context.budget?.throttled).toBe(0);
       expect(c.counters.throttled).toBe(0);
-      // 200 writes at 95 % of 25/s after a burst of 2: about 8 s.
+      // 200 writes at 99 % of 25/s after a burst of 2: about 8 s.
       expect(seconds).toBeGreaterThan(7);
       expect(c.governor?.stats().waitedMs).toBeGreaterThan(0);
     } finally {
