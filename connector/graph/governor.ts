@@ -4,7 +4,7 @@ import { sleep } from './retry.js';
  * Paces writes to Graph's budget for one app in one tenant (3,000 writes per 150 s), shared by every
  * client of that pair in the process. Two parts:
  *
- * - a token bucket (rate 95 % of the budget, burst 2 %) that spreads writes evenly instead of
+ * - a token bucket (rate 99 % of the budget, burst 2 %) that spreads writes evenly instead of
  *   spending the budget in the first seconds, and
  * - a sliding window over *completed* writes that makes the guarantee exact: Graph counts a write
  *   when it arrives, and a write arrives between its sending and its answer, so a write is only sent
@@ -62,7 +62,7 @@ export class WriteGovernor {
     if (!(budget.writes > 0 && budget.seconds > 0)) {
       throw new Error(`write budget must be positive; got ${budget.writes}/${budget.seconds}`);
     }
-    this.maxRate = (budget.writes * 0.95) / budget.seconds;
+    this.maxRate = (budget.writes * 0.99) / budget.seconds;
     this.rate = this.maxRate;
     this.minRate = this.maxRate * 0.05;
     this.capacity = Math.max(1, Math.floor(budget.writes * 0.02));
