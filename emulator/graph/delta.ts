@@ -206,7 +206,7 @@ function walk(
     // Reported only for relation changes that cancelled out (added and removed again): nothing to say.
     if (found.onlyRelations && lists.length === 0) continue;
     const out = cursor ? { id: o.id } : found.item;
-    const pending = pendingRefs(ctx, lists, cursor);
+    const pending = pendingRefs(lists, cursor);
     let next = pending.next();
     let last: [number, string] | undefined;
     while (!next.done && refBudget > 0) {
@@ -230,12 +230,8 @@ function walk(
   return page(ctx, req, entity, value, deltaLink, true, sel);
 }
 
-/**
- * The references still to send, relation by relation in id order, after `cursor` if given. A deleted
- * object (in the recycle bin) keeps its memberships for a restore, but Graph does not list it.
- */
+/** The references still to send, relation by relation in id order, after `cursor` if given. */
 function* pendingRefs(
-  ctx: EmulatorContext,
   lists: readonly [number, RefList][],
   cursor: [number, string] | undefined,
 ): Generator<[number, string, boolean]> {
@@ -244,8 +240,7 @@ function* pendingRefs(
     const from = cursor && ri === cursor[0] ? firstAbove(list.ids, cursor[1]) : 0;
     for (let i = from; i < list.ids.length; i++) {
       const id = list.ids[i]!;
-      const removed = list.removed?.has(id) ?? false;
-      if (removed || ctx.store.active(id)) yield [ri, id, removed];
+      yield [ri, id, list.removed?.has(id) ?? false];
     }
   }
 }
