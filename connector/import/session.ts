@@ -28,6 +28,9 @@ import { formatWatermark, parseWatermark, type Watermark } from './watermark.js'
  * besides). The new watermark (and the state generation it names) is handed out only by a Normal
  * close after the last page.
  */
+/** MIM pages read ahead of MIM: enough to cover MIM's turnaround, bounded memory. */
+const READ_AHEAD_PAGES = 2;
+
 export class ImportSession {
   private readonly buffer: CSEntryChange[] = [];
   private exhausted = false;
@@ -35,6 +38,8 @@ export class ImportSession {
   private closed = false;
   /** The read-ahead under way, if any. */
   private reading: Promise<void> | undefined;
+  /** Resolves the getPage waiting for its page. */
+  private wake: (() => void) | undefined;
   /** What stopped the read-ahead; thrown to the getPage that needed the entries. */
   private readError: unknown;
 
@@ -157,30 +162,41 @@ export class ImportSession {
   async getPage(_step: GetImportEntriesRunStep): Promise<GetImportEntriesResults> {
     if (this.closed) throw new ConnectorError('ExtensibleExtension', 'the import session is closed');
     if (this.failed) throw new ConnectorError('TerminateRun', 'the import already failed; close the run');
-    await this.readAhead();
-    if (this.readError !== undefined) {
+    this.readAhead();
+    // One entry beyond the page tells whether this page is the last.
+    while (!this.pageReady()) await new Promise<void>((wake) => (this.wake = wake));
+    if (this.closed) throw new ConnectorError('ExtensibleExtension', 'the import session is closed');
+    if (this.readError !== undefined && this.buffer.length <= this.pageSize) {
       this.failed = true;
       this.ctx.log.error('import failed', { error: (this.readError as Error).message });
       throw toConnectorError(this.readError, 'importing from Graph');
     }
     const entries = this.buffer.splice(0, this.pageSize);
     const moreToImport = this.buffer.length > 0 || !this.exhausted;
-    if (moreToImport) void this.readAhead();
+    if (moreToImport) this.readAhead();
     return { entries, moreToImport, customData: this.opening };
   }
 
+  private pageReady(): boolean {
+    return (
+      this.buffer.length > this.pageSize || this.exhausted || this.closed || this.readError !== undefined
+    );
+  }
+
   /**
-   * Reads until the buffer holds one entry beyond a page (which tells whether the page is the last)
-   * or the source ends. Never rejects: a failure is kept for the getPage that needs the entries.
+   * Reads in the background until the buffer holds READ_AHEAD_PAGES pages (so Graph's nextLink chain
+   * keeps going while MIM turns a page around) or the source ends, waking a waiting getPage once its
+   * page is there. Never rejects: a failure is kept for the getPage that needs the entries.
    */
-  private readAhead(): Promise<void> {
-    if (this.reading) return this.reading;
+  private readAhead(): void {
+    if (this.reading || this.exhausted || this.closed || this.readError !== undefined) return;
     const read = async () => {
       try {
-        while (!this.exhausted && !this.closed && this.buffer.length <= this.pageSize) {
+        while (!this.exhausted && !this.closed && this.buffer.length <= READ_AHEAD_PAGES * this.pageSize) {
           const r = await this.source.next();
           if (r.done) this.exhausted = true;
           else this.buffer.push(r.value);
+          if (this.pageReady()) this.wakeReader();
         }
       } catch (e) {
         this.readError = e;
@@ -188,15 +204,22 @@ export class ImportSession {
     };
     const reading = read().finally(() => {
       if (this.reading === reading) this.reading = undefined;
+      this.wakeReader();
     });
     this.reading = reading;
-    return reading;
+  }
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   /** With reason Normal after the last page: the new watermark. Otherwise the old one stays. */
   async close(step: CloseImportRunStep): Promise<ImportResults> {
     if (this.closed) return { customData: this.opening };
     this.closed = true;
+    this.wakeReader();
     try {
       // A page still being fetched (its call was cancelled) may take a while to notice; the run ends
       // either way, so it gets a few seconds to wind down, not the whole Retry-After.

@@ -162,6 +162,13 @@ function printTable(r: Results): void {
       verdict(i.typicalSelection.cpuMicrosPerObject <= 20),
     ]);
     rows.push(['  worker peak RSS (VmHWM)', `${i.peakRssMB} MB`, '≤ 256 MB', verdict(i.peakRssMB <= 256)]);
+    rows.push([
+      '  plain serial reader, same rounds and $select (no processing)',
+      `${i.serialReader.objectsPerSecond} objects/s (${i.serialReader.graphPages} pages in ${i.serialReader.seconds} s)`,
+      '',
+      '',
+    ]);
+    rows.push(['  import speed / plain serial reader', pct(i.fractionOfSerialReader), '', '']);
     rows.push(['  emulator CPU per object (same cores)', `${i.emulatorCpuMicrosPerObject} µs`, '', '']);
     rows.push([
       '  openImport (schema, token); closeImport',

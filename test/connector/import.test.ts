@@ -308,25 +308,25 @@ describe('read-ahead', () => {
       rig.context(),
     );
 
-  it("reads the next MIM page from Graph while MIM works on the current one, and stops at a page's worth", async () => {
+  it('reads two MIM pages ahead from Graph while MIM works on the current one, and no further', async () => {
     const counters = rig.emu.context.counters;
     const behaviour = rig.emu.context.behaviour;
     const pageSizeBefore = behaviour.deltaPageSize;
-    behaviour.deltaPageSize = 5; // 60 users: 12 Graph pages; a MIM page of 20 takes 4 of them
+    behaviour.deltaPageSize = 5; // 60 users: 12 Graph pages; a MIM page of 10 takes 2 of them
     try {
       const start = counters.graphRequests;
-      const { session } = await open(20);
+      const { session } = await open(10);
       const first = await session.getPage({});
-      expect(first.entries).toHaveLength(20);
-      // Without another call: Graph pages up to entry 41 (the next page and one beyond it) are read,
-      // plus the client's one-page prefetch, and no more.
-      await vi.waitFor(() => expect(counters.graphRequests - start).toBe(10), { timeout: 5000 });
+      expect(first.entries).toHaveLength(10);
+      // Without another call: Graph pages up to entry 31 (two more pages and one beyond them) are
+      // read, plus the client's one-page prefetch, and no more.
+      await vi.waitFor(() => expect(counters.graphRequests - start).toBe(8), { timeout: 5000 });
       await new Promise((r) => setTimeout(r, 200));
-      expect(counters.graphRequests - start).toBe(10);
+      expect(counters.graphRequests - start).toBe(8);
       const dns = first.entries.map((e) => e.dn);
       for (let more = first.moreToImport; more; ) {
         const page = await session.getPage({});
-        if (page.moreToImport) expect(page.entries).toHaveLength(20);
+        if (page.moreToImport) expect(page.entries).toHaveLength(10);
         dns.push(...page.entries.map((e) => e.dn));
         more = page.moreToImport;
       }
