@@ -28,7 +28,9 @@ class Known {
     private readonly plan: TypePlan,
     private readonly from: TypeState,
   ) {
-    this.rows = new Map(from.objects);
+    // The run owns the generation it read: its rows become the next generation's (the file keeps
+    // the committed one on disk).
+    this.rows = from.objects;
     this.names = plan.attributes.map((a) => a.name);
   }
 

@@ -56,7 +56,7 @@ export class ImportSession {
     private readonly plans: readonly TypePlan[],
     private readonly full: boolean,
     /** The committed generation to keep beside the new pending one. */
-    private readonly base: Generation | undefined,
+    private readonly base: number | undefined,
   ) {}
 
   static async open(
@@ -113,7 +113,7 @@ export class ImportSession {
     else log.warn('no state folder: import runs without self-healing and without filtered delta bookkeeping');
     // A full import starts from nothing, but keeps the generation MIM's watermark names until
     // MIM commits the new one.
-    const loaded = store?.resolve(watermark);
+    const loaded = store?.resolve(watermark, !full);
     const current: Generation | undefined = full ? undefined : loaded?.current;
 
     const client = ctx.graph(config);
@@ -149,7 +149,7 @@ export class ImportSession {
         newGen,
         plans,
         full,
-        loaded?.current,
+        loaded?.named,
       );
       return { session, results: { customData: opening } };
     } catch (e) {

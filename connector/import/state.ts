@@ -1,24 +1,46 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectTypeName } from '../config/types.js';
 import type { Logger } from '../runtime/log.js';
+import { readLines } from './lines.js';
 import type { Watermark } from './watermark.js';
 
 /**
- * The import state file (`<stateDir>/import-state.json`): per object type, the anchors MIM holds
- * from this connector with a fingerprint row of their last imported values (see hash.ts), the
- * attribute order of those rows and the filter the type was imported with.
+ * The import state file (`<stateDir>/import-state.txt`): per object type, the anchors MIM holds from
+ * this connector with a fingerprint row of their last imported values (see hash.ts), the attribute
+ * order of those rows and the filter the type was imported with.
  *
  * A generation becomes current only once MIM has committed the watermark that names it: the file
  * holds the last committed generation and at most one pending one, written at a Normal close.
  * The next open promotes the pending one if the watermark names it, or drops it if the watermark
  * still names the committed one (the run failed, or MIM did not keep its watermark).
  *
- *   {"v":2,"sid":"…","tenant":"…","committed":{"gen":3,"types":{"user":{"attrs":["displayName",…],
- *    "filter":null,"objects":{"<id>":"<row>"}}}},"pending":{"gen":4,"types":{…}}}
+ * One line per object, so a tenant of any size is read and written a line at a time (no string of
+ * the whole file, which V8 caps at 512 MB), and only the generation a run needs is held in memory:
+ *
+ *   {"v":2,"sid":"…","tenant":"…","committed":3,"pending":4}
+ *   {"gen":3}
+ *   {"type":"user","attrs":["displayName",…],"filter":null,"count":2}
+ *   <id> <row>
+ *   <id> <row>
+ *   {"gen":4}
+ *   …
+ *   {"end":true}
  */
-export const STATE_FILE = 'import-state.json';
+export const STATE_FILE = 'import-state.txt';
+/** Version 1 (SHA-1 fingerprints, one JSON document); its rows cannot be compared with today's. */
+const LEGACY_STATE_FILE = 'import-state.json';
+const STATE_VERSION = 2;
 
 export interface TypeState {
   /** MIM attribute names in the order of the rows' fingerprints. */
@@ -34,55 +56,61 @@ export interface Generation {
   readonly types: Partial<Record<ObjectTypeName, TypeState>>;
 }
 
-/** Version 2: fingerprints by hash.ts's FNV lanes (version 1 used SHA-1; its rows cannot be compared). */
-const STATE_VERSION = 2;
-
-interface StateFileJson {
+interface Header {
   v: typeof STATE_VERSION;
   sid: string;
   tenant: string;
-  committed: GenerationJson | null;
-  pending: GenerationJson | null;
-}
-
-interface GenerationJson {
-  gen: number;
-  types: Partial<
-    Record<ObjectTypeName, { attrs: string[]; filter: string | null; objects: Record<string, string> }>
-  >;
+  committed: number | null;
+  pending: number | null;
 }
 
 export interface LoadedState {
   readonly sid: string;
-  /** The generation the watermark names, or undefined when there is none usable. */
+  /** The generation the watermark names, when the file has it. */
+  readonly named: number | undefined;
+  /** That generation's objects, when asked for and readable. */
   readonly current: Generation | undefined;
   /** Highest generation number seen (new generations count up from it). */
   readonly maxGen: number;
 }
 
+/** A line of the file that is not what its place requires. */
+class StateFileError extends Error {
+  constructor(line: number, what: string) {
+    super(`line ${line}: ${what}`);
+  }
+}
+
 /** The state store of one import run. */
 export class StateStore {
+  private readonly newSid = randomUUID();
+
   private constructor(
     private readonly dir: string,
     private readonly tenant: string,
-    private readonly file: StateFileJson | undefined,
+    private readonly header: Header | undefined,
     private readonly log: Logger,
   ) {}
 
+  private get path(): string {
+    return join(this.dir, STATE_FILE);
+  }
+
   static open(dir: string, tenant: string, log: Logger): StateStore {
     const path = join(dir, STATE_FILE);
-    let file: StateFileJson | undefined;
+    if (!existsSync(path) && existsSync(join(dir, LEGACY_STATE_FILE))) {
+      log.warn(
+        'the import state file was written by an earlier mimgraph; self-healing resumes after the next full import',
+        { path: join(dir, LEGACY_STATE_FILE) },
+      );
+    }
+    let header: Header | undefined;
     if (existsSync(path)) {
       try {
-        const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<StateFileJson>;
-        if ((raw.v as number) === 1)
-          throw new Error('it was written by an earlier mimgraph; a full import writes it afresh');
-        if (raw.v !== STATE_VERSION || typeof raw.sid !== 'string')
-          throw new Error(`unknown state file version ${raw.v}`);
-        if (raw.tenant !== tenant) {
+        header = readHeader(path);
+        if (header.tenant !== tenant) {
           log.warn('the import state file belongs to another tenant; starting afresh', { path });
-        } else {
-          file = raw as StateFileJson;
+          header = undefined;
         }
       } catch (e) {
         log.warn('the import state file cannot be read; self-healing starts afresh', {
@@ -91,88 +119,237 @@ export class StateStore {
         });
       }
     }
-    return new StateStore(dir, tenant, file, log);
+    return new StateStore(dir, tenant, header, log);
   }
 
   get sid(): string {
-    return this.file?.sid ?? this.newSid;
-  }
-
-  private readonly newSid = randomUUID();
-
-  /** The generation named by the watermark, if the file has it. */
-  resolve(w: Watermark | undefined): LoadedState {
-    const f = this.file;
-    const maxGen = Math.max(f?.committed?.gen ?? 0, f?.pending?.gen ?? 0, w?.gen ?? 0);
-    if (!f || !w) return { sid: this.sid, current: undefined, maxGen };
-    if (w.sid !== f.sid) {
-      this.log.warn('the watermark does not belong to this import state file; working without self-healing', {
-        watermarkSid: w.sid ?? null,
-      });
-      return { sid: this.sid, current: undefined, maxGen };
-    }
-    const named = [f.committed, f.pending].find((g) => g?.gen === w.gen);
-    if (!named) {
-      this.log.warn(
-        'the import state file has no generation for this watermark; working without self-healing',
-        {
-          watermarkGen: w.gen,
-          committed: f.committed?.gen ?? null,
-          pending: f.pending?.gen ?? null,
-        },
-      );
-      return { sid: this.sid, current: undefined, maxGen };
-    }
-    return { sid: this.sid, current: fromJson(named), maxGen };
+    return this.header?.sid ?? this.newSid;
   }
 
   /**
-   * Writes `next` as the pending generation beside `committed` (the one the run started from),
-   * atomically: a temporary file renamed over the old one.
+   * The generation named by the watermark, if the file has it; its objects are read only with
+   * `load` (a full import starts from nothing and needs none of them).
    */
-  writePending(committed: Generation | undefined, next: Generation): void {
-    const out: StateFileJson = {
-      v: STATE_VERSION,
-      sid: this.sid,
-      tenant: this.tenant,
-      committed: committed ? toJson(committed) : null,
-      pending: toJson(next),
-    };
-    mkdirSync(this.dir, { recursive: true });
-    const path = join(this.dir, STATE_FILE);
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  resolve(w: Watermark | undefined, load: boolean): LoadedState {
+    const h = this.header;
+    const maxGen = Math.max(h?.committed ?? 0, h?.pending ?? 0, w?.gen ?? 0);
+    const none = { sid: this.sid, named: undefined, current: undefined, maxGen };
+    if (!h || !w) return none;
+    if (w.sid !== h.sid) {
+      this.log.warn('the watermark does not belong to this import state file; working without self-healing', {
+        watermarkSid: w.sid ?? null,
+      });
+      return none;
+    }
+    if (w.gen !== h.committed && w.gen !== h.pending) {
+      this.log.warn(
+        'the import state file has no generation for this watermark; working without self-healing',
+        { watermarkGen: w.gen, committed: h.committed, pending: h.pending },
+      );
+      return none;
+    }
+    if (!load) return { ...none, named: w.gen };
     try {
-      writeFileSync(tmp, JSON.stringify(out));
-      renameSync(tmp, path);
+      return { ...none, named: w.gen, current: readGeneration(this.path, w.gen) };
     } catch (e) {
+      this.log.warn('the import state file cannot be read; working without self-healing', {
+        path: this.path,
+        error: (e as Error).message,
+      });
+      return none;
+    }
+  }
+
+  /**
+   * Writes `next` as the pending generation after generation `base` of the current file (the one
+   * the run started from, copied line by line), atomically: a temporary file renamed over the old.
+   */
+  writePending(base: number | undefined, next: Generation): void {
+    mkdirSync(this.dir, { recursive: true });
+    const keep = base !== undefined && this.header ? base : undefined;
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const out = new LineWriter(tmp);
+    try {
+      const header: Header = {
+        v: STATE_VERSION,
+        sid: this.sid,
+        tenant: this.tenant,
+        committed: keep ?? null,
+        pending: next.gen,
+      };
+      out.line(JSON.stringify(header));
+      if (keep !== undefined) copyGeneration(this.path, keep, out);
+      out.line(JSON.stringify({ gen: next.gen }));
+      for (const [type, s] of Object.entries(next.types)) {
+        if (!s) continue;
+        out.line(JSON.stringify({ type, attrs: s.attrs, filter: s.filter, count: s.objects.size }));
+        for (const [id, row] of s.objects) out.line(`${id} ${row}`);
+      }
+      out.line('{"end":true}');
+      out.close();
+      renameSync(tmp, this.path);
+      rmSync(join(this.dir, LEGACY_STATE_FILE), { force: true });
+    } catch (e) {
+      out.abandon();
       rmSync(tmp, { force: true });
       throw e;
     }
   }
 }
 
-function fromJson(g: GenerationJson): Generation {
-  const types: Partial<Record<ObjectTypeName, TypeState>> = {};
-  for (const [t, s] of Object.entries(g.types)) {
-    if (!s) continue;
-    types[t as ObjectTypeName] = {
-      attrs: s.attrs,
-      filter: s.filter,
-      objects: new Map(Object.entries(s.objects)),
+function readHeader(path: string): Header {
+  for (const [n, text] of readLines(path)) {
+    let h: Partial<Header>;
+    try {
+      h = JSON.parse(text) as Partial<Header>;
+    } catch {
+      throw new StateFileError(n, 'the header is not JSON');
+    }
+    if (h.v !== STATE_VERSION) throw new StateFileError(n, `unknown state file version ${String(h.v)}`);
+    if (typeof h.sid !== 'string' || typeof h.tenant !== 'string')
+      throw new StateFileError(n, 'the header has no sid or tenant');
+    const gen = (g: unknown) => (Number.isInteger(g) && (g as number) > 0 ? (g as number) : null);
+    return {
+      v: STATE_VERSION,
+      sid: h.sid,
+      tenant: h.tenant,
+      committed: gen(h.committed),
+      pending: gen(h.pending),
     };
   }
-  return { gen: g.gen, types };
+  throw new StateFileError(1, 'the file is empty');
 }
 
-function toJson(g: Generation): GenerationJson {
-  const types: GenerationJson['types'] = {};
-  for (const [t, s] of Object.entries(g.types)) {
-    if (!s) continue;
-    types[t as ObjectTypeName] = {
-      attrs: [...s.attrs],
-      filter: s.filter,
-      objects: Object.fromEntries(s.objects),
-    };
+type Section =
+  | { kind: 'gen'; gen: number }
+  | { kind: 'type'; type: ObjectTypeName; state: TypeState; count: number };
+
+/**
+ * The file's lines after the header, each with the generation it belongs to, checked as they come:
+ * every type section holds the count it announces, and the file ends with its end marker (a file cut
+ * short by a full disk is refused, not half read).
+ */
+function* walk(path: string): Generator<{ gen: number; line: string; section?: Section }> {
+  let gen = 0;
+  let open: { type: ObjectTypeName; count: number; seen: number; at: number } | undefined;
+  let ended = false;
+  const closeType = (n: number) => {
+    if (open && open.seen !== open.count)
+      throw new StateFileError(
+        n,
+        `${open.type} (line ${open.at}) announces ${open.count} objects but has ${open.seen}`,
+      );
+    open = undefined;
+  };
+  let first = true;
+  for (const [n, line] of readLines(path)) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    if (ended) throw new StateFileError(n, 'text after the end marker');
+    if (line.startsWith('{')) {
+      closeType(n);
+      let j: Record<string, unknown>;
+      try {
+        j = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new StateFileError(n, 'not JSON');
+      }
+      if (j.end === true) {
+        ended = true;
+        continue;
+      }
+      if (typeof j.gen === 'number') {
+        gen = j.gen;
+        yield { gen, line, section: { kind: 'gen', gen } };
+        continue;
+      }
+      const attrs = j.attrs;
+      if (
+        typeof j.type !== 'string' ||
+        !Array.isArray(attrs) ||
+        !attrs.every((a) => typeof a === 'string') ||
+        !(j.filter === null || typeof j.filter === 'string') ||
+        !Number.isInteger(j.count)
+      )
+        throw new StateFileError(n, 'a type line needs type, attrs, filter and count');
+      if (gen === 0) throw new StateFileError(n, 'a type before any generation');
+      const type = j.type as ObjectTypeName;
+      open = { type, count: j.count as number, seen: 0, at: n };
+      const state: TypeState = {
+        attrs: attrs as string[],
+        filter: j.filter as string | null,
+        objects: new Map(),
+      };
+      yield { gen, line, section: { kind: 'type', type, state, count: j.count as number } };
+      continue;
+    }
+    if (!open || line.indexOf(' ') < 1) throw new StateFileError(n, 'expected an object line "<id> <row>"');
+    open.seen++;
+    yield { gen, line };
   }
-  return { gen: g.gen, types };
+  if (!ended) throw new StateFileError(0, 'the file ends without its end marker (it was cut short)');
+  closeType(0);
+}
+
+function readGeneration(path: string, gen: number): Generation {
+  const types: Partial<Record<ObjectTypeName, TypeState>> = {};
+  let objects: Map<string, string> | undefined;
+  let found = false;
+  for (const { gen: g, line, section } of walk(path)) {
+    if (g !== gen) continue;
+    found = true;
+    if (section?.kind === 'type') {
+      types[section.type] = section.state;
+      objects = section.state.objects;
+    } else if (!section && objects) {
+      const at = line.indexOf(' ');
+      objects.set(line.slice(0, at), line.slice(at + 1));
+    }
+  }
+  if (!found) throw new Error(`generation ${gen} is not in the file`);
+  return { gen, types };
+}
+
+function copyGeneration(path: string, gen: number, out: LineWriter): void {
+  for (const { gen: g, line } of walk(path)) if (g === gen) out.line(line);
+}
+
+/** Lines to a file in 1 MB writes; flushed to disk at close, so a rename publishes a whole file. */
+class LineWriter {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  line(text: string): void {
+    this.parts.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    writeSync(this.fd, this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  abandon(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
 }

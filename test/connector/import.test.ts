@@ -357,23 +357,3 @@ describe('read-ahead', () => {
     }
   });
 });
-
-describe('import state file', () => {
-  it('one written by an earlier version (v1, SHA-1 fingerprints) is set aside with a warning, not compared', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { StateStore } = await import('../../connector/import/state.js');
-    const dir = mkdtempSync(join(tmpdir(), 'mimgraph-state-'));
-    writeFileSync(
-      join(dir, STATE_FILE),
-      JSON.stringify({ v: 1, sid: 's', tenant: 't', committed: { gen: 1, types: {} }, pending: null }),
-    );
-    const warnings: string[] = [];
-    const log = {
-      warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`),
-    } as unknown as Parameters<typeof StateStore.open>[2];
-    const store = StateStore.open(dir, 't', log);
-    expect(store.resolve({ v: 1, sid: 's', gen: 1, links: {} }).current).toBeUndefined();
-    expect(warnings.join('\n')).toMatch(/earlier mimgraph; a full import writes it afresh/);
-  });
-});

@@ -1,0 +1,32 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+const CHUNK = 1 << 20;
+
+/**
+ * The lines of a UTF-8 file with their numbers (from 1), read in 1 MB chunks: a file of any size
+ * without holding it whole. A final line without its newline is still a line.
+ */
+export function* readLines(path: string): Generator<[number, string]> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, 0, CHUNK, null);
+      const text = rest + (got > 0 ? decoder.write(buf.subarray(0, got)) : decoder.end());
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        yield [++n, text.slice(from, nl)];
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+      if (got === 0) break;
+    }
+    if (rest.length > 0) yield [++n, rest];
+  } finally {
+    closeSync(fd);
+  }
+}
