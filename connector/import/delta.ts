@@ -26,7 +26,7 @@ class Known {
   private readonly names: readonly string[];
   constructor(
     private readonly plan: TypePlan,
-    private readonly from: TypeState,
+    private readonly from: TypeState<Map<string, string>>,
   ) {
     // The run owns the generation it read: its rows become the next generation's (the file keeps
     // the committed one on disk).

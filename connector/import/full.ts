@@ -4,6 +4,7 @@ import { ConversionError, entry, errorEntry, fullAttributes, type Piece, toPiece
 import { deltaStart, filteredList, latestDeltaLink, mapLimit, withRelations } from './fetch.js';
 import { encodeRow } from './hash.js';
 import type { TypePlan } from './plan.js';
+import { IdSet } from './rows.js';
 import type { RunEnv } from './run.js';
 
 /** Objects read per list page are completed with their relations this many at a time. */
@@ -15,10 +16,12 @@ const RELATION_CONCURRENCY = 8;
  * `$deltatoken=latest` link taken first, so changes made meanwhile come with the next delta).
  */
 export async function* fullImport(env: RunEnv, plan: TypePlan): AsyncGenerator<CSEntryChange> {
-  const objects = new Map<string, string>();
+  const seen = new IdSet();
+  // Rows go to a file as they come (none are kept without a state folder): memory stays flat.
+  const rows = env.spool?.();
   const emit = function* (p: Piece): Generator<CSEntryChange> {
     if (p.removed) return;
-    if (objects.has(p.id)) {
+    if (!seen.add(p.id)) {
       env.log.warn('Graph reported an object twice in one full import round; the repeat is ignored', {
         objectType: plan.type,
         id: p.id,
@@ -27,7 +30,7 @@ export async function* fullImport(env: RunEnv, plan: TypePlan): AsyncGenerator<C
     }
     try {
       const { attributes, row } = fullAttributes(plan, p, env.fmt);
-      objects.set(p.id, encodeRow(row));
+      rows?.add(p.id, encodeRow(row));
       yield entry(plan.type, p.id, 'Add', attributes);
     } catch (e) {
       if (!(e instanceof ConversionError)) throw e;
@@ -59,6 +62,6 @@ export async function* fullImport(env: RunEnv, plan: TypePlan): AsyncGenerator<C
   env.next[plan.type] = {
     attrs: plan.attributes.map((a) => a.name),
     filter: plan.scope?.fingerprint ?? null,
-    objects,
+    objects: rows ?? new Map(),
   };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1 << 20;
@@ -28,5 +28,49 @@ export function* readLines(path: string): Generator<[number, string]> {
     if (rest.length > 0) yield [++n, rest];
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Lines to a file in 1 MB writes; `close(true)` flushes to disk, so a rename publishes a whole file. */
+export class LineWriter {
+  private fd: number | undefined;
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  line(text: string): void {
+    this.parts.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size >= CHUNK) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0 || this.fd === undefined) return;
+    writeSync(this.fd, this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  /** Writes what is buffered and closes; closing twice is harmless. */
+  close(durable = false): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    if (durable) fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Closes without writing what is buffered (the file is being thrown away). */
+  abandon(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // closed already
+    }
+    this.fd = undefined;
   }
 }

@@ -17,8 +17,9 @@ import { deltaImport } from './delta.js';
 import { toConnectorError } from './errors.js';
 import { fullImport } from './full.js';
 import { buildPlans, type TypePlan } from './plan.js';
+import type { RowSpool } from './rows.js';
 import type { RunEnv } from './run.js';
-import { type Generation, StateStore } from './state.js';
+import { type Generation, type LoadedGeneration, StateStore } from './state.js';
 import { formatWatermark, parseWatermark, type Watermark } from './watermark.js';
 
 /**
@@ -57,6 +58,8 @@ export class ImportSession {
     private readonly full: boolean,
     /** The committed generation to keep beside the new pending one. */
     private readonly base: number | undefined,
+    /** Files of the full import's rows: removed when the run closes, however it closes. */
+    private readonly spools: readonly RowSpool[],
   ) {}
 
   static async open(
@@ -114,9 +117,10 @@ export class ImportSession {
     // A full import starts from nothing, but keeps the generation MIM's watermark names until
     // MIM commits the new one.
     const loaded = store?.resolve(watermark, !full);
-    const current: Generation | undefined = full ? undefined : loaded?.current;
+    const current: LoadedGeneration | undefined = full ? undefined : loaded?.current;
 
     const client = ctx.graph(config);
+    const spools: RowSpool[] = [];
     try {
       const env: RunEnv = {
         client,
@@ -126,6 +130,13 @@ export class ImportSession {
         imported: new Set(plans.map((p) => p.type)),
         current,
         stateful: store !== undefined,
+        spool:
+          store &&
+          (() => {
+            const s = store.spool();
+            spools.push(s);
+            return s;
+          }),
         links: {},
         next: {},
       };
@@ -150,6 +161,7 @@ export class ImportSession {
         plans,
         full,
         loaded?.named,
+        spools,
       );
       return { session, results: { customData: opening } };
     } catch (e) {
@@ -230,6 +242,15 @@ export class ImportSession {
       // the run ends either way
     }
     await this.client.close().catch(() => {});
+    try {
+      return this.conclude(step);
+    } finally {
+      for (const spool of this.spools) spool.discard();
+    }
+  }
+
+  /** The watermark (and state generation) the close hands MIM. */
+  private conclude(step: CloseImportRunStep): ImportResults {
     const complete =
       this.exhausted && this.buffer.length === 0 && !this.failed && this.readError === undefined;
     if (step.reason !== 'Normal' || !complete) {

@@ -12,7 +12,8 @@ import {
 import { join } from 'node:path';
 import type { ObjectTypeName } from '../config/types.js';
 import type { Logger } from '../runtime/log.js';
-import { readLines } from './lines.js';
+import { LineWriter, readLines } from './lines.js';
+import { RowSpool, spoolName, sweepStale } from './rows.js';
 import type { Watermark } from './watermark.js';
 
 /**
@@ -42,19 +43,25 @@ export const STATE_FILE = 'import-state.txt';
 const LEGACY_STATE_FILE = 'import-state.json';
 const STATE_VERSION = 2;
 
-export interface TypeState {
+export interface TypeState<Rows = Map<string, string> | RowSpool> {
   /** MIM attribute names in the order of the rows' fingerprints. */
   readonly attrs: readonly string[];
   /** Fingerprint of the $filter the objects were imported with; null = unfiltered. */
   readonly filter: string | null;
-  /** id → fingerprint row: exactly the objects MIM holds (for a filtered type: those in scope). */
-  readonly objects: Map<string, string>;
+  /**
+   * id → fingerprint row: exactly the objects MIM holds (for a filtered type: those in scope). In
+   * memory when a delta import changes them; spooled to a file when a full import writes them anew.
+   */
+  readonly objects: Rows;
 }
 
-export interface Generation {
+export interface Generation<Rows = Map<string, string> | RowSpool> {
   readonly gen: number;
-  readonly types: Partial<Record<ObjectTypeName, TypeState>>;
+  readonly types: Partial<Record<ObjectTypeName, TypeState<Rows>>>;
 }
+
+/** A generation read from the file: its rows in memory. */
+export type LoadedGeneration = Generation<Map<string, string>>;
 
 interface Header {
   v: typeof STATE_VERSION;
@@ -69,7 +76,7 @@ export interface LoadedState {
   /** The generation the watermark names, when the file has it. */
   readonly named: number | undefined;
   /** That generation's objects, when asked for and readable. */
-  readonly current: Generation | undefined;
+  readonly current: LoadedGeneration | undefined;
   /** Highest generation number seen (new generations count up from it). */
   readonly maxGen: number;
 }
@@ -98,6 +105,7 @@ export class StateStore {
 
   static open(dir: string, tenant: string, log: Logger): StateStore {
     const path = join(dir, STATE_FILE);
+    sweepStale(dir);
     if (!existsSync(path) && existsSync(join(dir, LEGACY_STATE_FILE))) {
       log.warn(
         'the import state file was written by an earlier mimgraph; self-healing resumes after the next full import',
@@ -160,6 +168,12 @@ export class StateStore {
     }
   }
 
+  /** A new spool for a full import's rows, in the state folder (removed by `discard`, or swept once its process is gone). */
+  spool(): RowSpool {
+    mkdirSync(this.dir, { recursive: true });
+    return new RowSpool(join(this.dir, spoolName(process.pid, randomBytes(4).toString('hex'))));
+  }
+
   /**
    * Writes `next` as the pending generation after generation `base` of the current file (the one
    * the run started from, copied line by line), atomically: a temporary file renamed over the old.
@@ -183,10 +197,11 @@ export class StateStore {
       for (const [type, s] of Object.entries(next.types)) {
         if (!s) continue;
         out.line(JSON.stringify({ type, attrs: s.attrs, filter: s.filter, count: s.objects.size }));
-        for (const [id, row] of s.objects) out.line(`${id} ${row}`);
+        if (s.objects instanceof RowSpool) for (const line of s.objects.lines()) out.line(line);
+        else for (const [id, row] of s.objects) out.line(`${id} ${row}`);
       }
       out.line('{"end":true}');
-      out.close();
+      out.close(true);
       renameSync(tmp, this.path);
       rmSync(join(this.dir, LEGACY_STATE_FILE), { force: true });
     } catch (e) {
@@ -222,7 +237,7 @@ function readHeader(path: string): Header {
 
 type Section =
   | { kind: 'gen'; gen: number }
-  | { kind: 'type'; type: ObjectTypeName; state: TypeState; count: number };
+  | { kind: 'type'; type: ObjectTypeName; state: TypeState<Map<string, string>>; count: number };
 
 /**
  * The file's lines after the header, each with the generation it belongs to, checked as they come:
@@ -277,7 +292,7 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
       if (gen === 0) throw new StateFileError(n, 'a type before any generation');
       const type = j.type as ObjectTypeName;
       open = { type, count: j.count as number, seen: 0, at: n };
-      const state: TypeState = {
+      const state: TypeState<Map<string, string>> = {
         attrs: attrs as string[],
         filter: j.filter as string | null,
         objects: new Map(),
@@ -293,8 +308,8 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
   closeType(0);
 }
 
-function readGeneration(path: string, gen: number): Generation {
-  const types: Partial<Record<ObjectTypeName, TypeState>> = {};
+function readGeneration(path: string, gen: number): LoadedGeneration {
+  const types: LoadedGeneration['types'] = {};
   let objects: Map<string, string> | undefined;
   let found = false;
   for (const { gen: g, line, section } of walk(path)) {
@@ -314,42 +329,4 @@ function readGeneration(path: string, gen: number): Generation {
 
 function copyGeneration(path: string, gen: number, out: LineWriter): void {
   for (const { gen: g, line } of walk(path)) if (g === gen) out.line(line);
-}
-
-/** Lines to a file in 1 MB writes; flushed to disk at close, so a rename publishes a whole file. */
-class LineWriter {
-  private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  line(text: string): void {
-    this.parts.push(text, '\n');
-    this.size += text.length + 1;
-    if (this.size >= 1 << 20) this.flush();
-  }
-
-  private flush(): void {
-    if (this.parts.length === 0) return;
-    writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-  }
-
-  close(): void {
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-  }
-
-  abandon(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImportSession } from '../../connector/import/session.js';
@@ -82,6 +82,8 @@ describe('full and delta import', () => {
     expect(Object.keys(w.links).sort()).toEqual(['contact', 'group', 'user']);
     expect(w.gen).toBeGreaterThan(0);
     expect(existsSync(join(ctx.stateDir!, STATE_FILE))).toBe(true);
+    // The rows spooled during the import went into the state file and their files are gone.
+    expect(readdirSync(ctx.stateDir!)).toEqual([STATE_FILE]);
     watermark = run.customData;
   });
 
@@ -344,9 +346,19 @@ describe('read-ahead', () => {
     const pageSizeBefore = behaviour.deltaPageSize;
     behaviour.deltaPageSize = 2;
     try {
-      const { session } = await open(10);
+      const ctx = rig.context();
+      const { session } = await ImportSession.open(
+        rig.config({ objectTypes: ['user'] }),
+        rig.schema(['user'], { user: ['displayName'] }),
+        rig.attributes,
+        { importType: 'Full', pageSize: 10 },
+        ctx,
+      );
       await session.getPage({});
+      expect(readdirSync(ctx.stateDir!).some((n) => n.startsWith('import-rows.'))).toBe(true);
       const closed = await session.close({ reason: 'TerminatedByUser' });
+      // Nothing half-written is left: no state file, no spooled rows.
+      expect(readdirSync(ctx.stateDir!)).toEqual([]);
       expect(closed.customData).toBeNull();
       const after = counters.graphRequests;
       await new Promise((r) => setTimeout(r, 300));
