@@ -4,7 +4,7 @@ import type { TypedValue } from '../model/ecma.js';
  * Value fingerprints for self-healing: each attribute of an imported object is summarised in 36 bits
  * (6 base64url characters). A multivalued attribute is the sum of its values' fingerprints modulo
  * 2^36, so adding or removing one member updates it without the full list. An object's row is its
- * attributes' fingerprints concatenated in the order the state file names.
+ * attributes' fingerprints concatenated in the order the state file names, runs of empty ones shortened.
  */
 export const HASH_CHARS = 6;
 const MOD = 2 ** 36;
@@ -73,17 +73,55 @@ export function decodeHash(s: string): number {
   return n;
 }
 
-/** Splits an object's row into one fingerprint per attribute. */
+/**
+ * A run of 1–64 empty attributes (fingerprint 0) in a row: RUN and one base64url character for the
+ * length. Most of a wide selection is empty for most objects, so rows — and the state file that holds
+ * one per object — shrink several times over. Rows without runs (written before) read the same.
+ */
+const RUN = '*';
+const MAX_RUN = 64;
+
+/** Splits an object's row into one fingerprint per attribute (missing ones at the end: -1). */
 export function rowHashes(row: string, count: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const part = row.slice(i * HASH_CHARS, (i + 1) * HASH_CHARS);
-    out.push(part.length === HASH_CHARS ? decodeHash(part) : -1);
+  let i = 0;
+  while (out.length < count && i < row.length) {
+    if (row[i] === RUN) {
+      const c = row[i + 1];
+      const n = c === undefined ? 0 : B64.indexOf(c) + 1;
+      if (n === 0) break; // cut short: the rest is unknown
+      for (let k = 0; k < n && out.length < count; k++) out.push(0);
+      i += 2;
+      continue;
+    }
+    const part = row.slice(i, i + HASH_CHARS);
+    if (part.length < HASH_CHARS) break;
+    out.push(decodeHash(part));
+    i += HASH_CHARS;
   }
+  while (out.length < count) out.push(-1);
   return out;
 }
 
-export const encodeRow = (hashes: readonly number[]) => hashes.map(encodeHash).join('');
+export function encodeRow(hashes: readonly number[]): string {
+  let row = '';
+  let empty = 0;
+  for (const h of hashes) {
+    if (h === 0) {
+      if (++empty === MAX_RUN) {
+        row += RUN + B64[MAX_RUN - 1];
+        empty = 0;
+      }
+      continue;
+    }
+    if (empty > 0) {
+      row += RUN + B64[empty - 1];
+      empty = 0;
+    }
+    row += encodeHash(h);
+  }
+  return empty > 0 ? row + RUN + B64[empty - 1] : row;
+}
 
 /** A row written for attributes `from`, re-ordered for attributes `to` (unknown ones = -1). */
 export function remapRow(row: string, from: readonly string[], to: readonly string[]): number[] {

@@ -1,31 +1,34 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1 << 20;
+const NL = 0x0a;
+const NOTHING = Buffer.alloc(0);
 
 /**
  * The lines of a UTF-8 file with their numbers (from 1), read in 1 MB chunks: a file of any size
- * without holding it whole. A final line without its newline is still a line.
+ * without holding it whole. A final line without its newline is still a line. Lines are split on the
+ * bytes (a newline byte never occurs inside a multi-byte character) and each is decoded on its own,
+ * so a line kept by the caller holds only its own text, not the chunk it came from.
  */
 export function* readLines(path: string): Generator<[number, string]> {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
+    let carry = NOTHING;
     let n = 0;
     for (;;) {
       const got = readSync(fd, buf, 0, CHUNK, null);
-      const text = rest + (got > 0 ? decoder.write(buf.subarray(0, got)) : decoder.end());
+      if (got === 0) break;
+      const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, got)]) : buf.subarray(0, got);
       let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        yield [++n, text.slice(from, nl)];
+      for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, from)) {
+        yield [++n, data.toString('utf8', from, nl)];
         from = nl + 1;
       }
-      rest = text.slice(from);
-      if (got === 0) break;
+      // `buf` is read into again: what is left of it is copied.
+      carry = Buffer.from(data.subarray(from));
     }
-    if (rest.length > 0) yield [++n, rest];
+    if (carry.length > 0) yield [++n, carry.toString('utf8')];
   } finally {
     closeSync(fd);
   }
@@ -34,24 +37,35 @@ export function* readLines(path: string): Generator<[number, string]> {
 /** Lines to a file in 1 MB writes; `close(true)` flushes to disk, so a rename publishes a whole file. */
 export class LineWriter {
   private fd: number | undefined;
-  private parts: string[] = [];
-  private size = 0;
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
 
   constructor(path: string) {
     this.fd = openSync(path, 'w');
   }
 
   line(text: string): void {
-    this.parts.push(text, '\n');
-    this.size += text.length + 1;
-    if (this.size >= CHUNK) this.flush();
+    // A UTF-16 code unit is at most three UTF-8 bytes.
+    if (text.length * 3 + 1 > CHUNK - this.used) {
+      this.flush();
+      if (text.length * 3 + 1 > CHUNK) {
+        this.write(`${text}\n`);
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
+    this.buf[this.used++] = NL;
+  }
+
+  private write(text: string): void {
+    if (this.fd !== undefined) writeSync(this.fd, text);
   }
 
   private flush(): void {
-    if (this.parts.length === 0 || this.fd === undefined) return;
-    writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0 || this.fd === undefined) return;
+    let at = 0;
+    while (at < this.used) at += writeSync(this.fd, this.buf, at, this.used - at);
+    this.used = 0;
   }
 
   /** Writes what is buffered and closes; closing twice is harmless. */

@@ -57,4 +57,21 @@ describe('value fingerprints', () => {
     expect(rowHashes(row, 3)).toEqual([5, -1, 2 ** 36 - 1]);
     expect(remapRow(row, ['a', 'b', 'c'], ['c', 'x', 'a'])).toEqual([2 ** 36 - 1, -1, 5]);
   });
+
+  it('shorten runs of empty attributes and read back every length, old rows included', () => {
+    for (const n of [1, 2, 63, 64, 65, 128, 129, 200]) {
+      const hashes = [7, ...Array(n).fill(0), 9, ...Array(n).fill(0)];
+      const row = encodeRow(hashes);
+      expect(row.length).toBeLessThan(hashes.length * 6);
+      expect(rowHashes(row, hashes.length)).toEqual(hashes);
+    }
+    expect(encodeRow([0, 0, 0])).toBe('*C');
+    expect(encodeRow(Array(121).fill(0)).length).toBe(4);
+    // Rows written before runs existed: six characters per attribute, empties included.
+    expect(rowHashes(`${EMPTY_HASH}${encodeHash(5)}${EMPTY_HASH}`, 3)).toEqual([0, 5, 0]);
+    // A row shorter than its attributes (cut short, or attributes added since): the rest is unknown.
+    expect(rowHashes(encodeRow([5, 0]), 4)).toEqual([5, 0, -1, -1]);
+    expect(rowHashes('*', 2)).toEqual([-1, -1]);
+    expect(rowHashes(`${encodeHash(5)}AB`, 2)).toEqual([5, -1]);
+  });
 });
