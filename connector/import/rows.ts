@@ -37,7 +37,7 @@ export class RowSpool {
 }
 
 const SPOOL = /^import-rows\.(\d+)\.[0-9a-f]+\.tmp$/;
-const STATE_TMP = /^import-state\.txt\.(\d+)\.[0-9a-f]+\.tmp$/;
+const STATE_TMP = /^(?:import-state\.txt|schema-cache\.json)\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /** Spool and temporary state files left by a worker that was killed (their process is gone). */
 export function sweepStale(dir: string): void {

@@ -87,7 +87,7 @@ function fallback(config: ConnectorConfig, what: string, ctx: RunContext): Detec
     'without directory extension properties. Check that the server can reach Graph (proxy, firewall, TLS) and that the app can sign in, then refresh the schema';
   const detected = loadSnapshot(config.apiVersion, config.objectTypes, [warning]);
   for (const w of detected.warnings) ctx.log.warn(`schema: ${w}`);
-  return detected;
+  return { ...detected, fromSnapshot: true };
 }
 
 function message(e: unknown): string {

@@ -36,4 +36,6 @@ export interface DetectedSchema {
   readonly schema: Schema;
   readonly attributes: AttributeMap;
   readonly warnings: readonly string[];
+  /** Detection could not use Graph and fell back to the snapshot shipped with the connector. */
+  readonly fromSnapshot?: boolean;
 }

@@ -26,6 +26,7 @@ import { ConnectorError } from '../model/ecma.js';
 import type { RunContext } from '../runtime/context.js';
 import { graphClientFor } from '../runtime/graph.js';
 import type { Logger } from '../runtime/log.js';
+import { readSchemaCache, SCHEMA_CACHE_FILE, schemaCacheKey, writeSchemaCache } from '../schema/cache.js';
 import { detectLive } from '../schema/index.js';
 import type { DetectedSchema } from '../schema/types.js';
 import { certificateStoreOverBridge } from './bridge-certificates.js';
@@ -195,7 +196,7 @@ export class Dispatcher implements MethodTarget {
 
   private async openImport(p: Record<string, unknown>, call: CallContext) {
     const config = parseConfig(p.config as ConfigValues, this.parsing);
-    const detected = await this.detected(config, call, false);
+    const detected = await this.detected(config, call, false, p.schema as Schema);
     const abort = linked(call.signal);
     const id = randomUUID();
     const ctx = this.sessionContext(abort, () => this.sessions.get(id));
@@ -222,7 +223,7 @@ export class Dispatcher implements MethodTarget {
 
   private async openExport(p: Record<string, unknown>, call: CallContext) {
     const config = parseConfig(p.config as ConfigValues, this.parsing);
-    const detected = await this.detected(config, call, false);
+    const detected = await this.detected(config, call, false, p.schema as Schema);
     const abort = linked(call.signal);
     const id = randomUUID();
     const ctx = this.sessionContext(abort, () => this.sessions.get(id));
@@ -296,21 +297,35 @@ export class Dispatcher implements MethodTarget {
 
   // ---- schema and sign-in -------------------------------------------------------------------
 
-  /** Detected schema per tenant/app/version/types, cached briefly: open calls need its attribute map. */
-  private detected(config: ConnectorConfig, call: CallContext, fresh: boolean): Promise<DetectedSchema> {
-    const key = JSON.stringify([
-      config.cloud.graphEndpoint,
-      config.tenantId,
-      config.clientId,
-      config.apiVersion,
-      config.objectTypes,
-    ]);
+  /**
+   * Detected schema per tenant/app/version/types: kept briefly in memory, and for runs in the MA data
+   * folder (schema/cache.ts), since MIM starts a worker per run. The designer's refresh (`fresh`)
+   * always asks Graph; a run uses the folder's copy when it covers the schema MIM hands it.
+   */
+  private detected(
+    config: ConnectorConfig,
+    call: CallContext,
+    fresh: boolean,
+    schema?: Schema,
+  ): Promise<DetectedSchema> {
+    const key = schemaCacheKey(config);
+    const dir = this.host.stateDir;
     const hit = this.schemas.get(key);
     if (hit && !fresh && Date.now() - hit.at < SCHEMA_TTL_MS) return hit.detected;
+    const kept = !fresh && dir ? readSchemaCache(dir, key, schema) : undefined;
+    if (kept) {
+      this.host.log.debug('schema: the detection kept in the MA data folder is used', {
+        file: SCHEMA_CACHE_FILE,
+      });
+      const detected = Promise.resolve(kept);
+      this.schemas.set(key, { at: Date.now(), detected });
+      return detected;
+    }
     const abort = linked(call.signal);
     const ctx = this.sessionContext(abort, () => undefined);
     const detected = detectLive(config, { ...ctx, onWait: call.onWait }).then((d) => {
       for (const w of d.warnings) this.host.log.warn(w);
+      if (dir && !d.fromSnapshot) writeSchemaCache(dir, key, d);
       return d;
     });
     this.schemas.set(key, { at: Date.now(), detected });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { FILTER_PARAM, OBJECT_TYPE_PARAM, PARAM } from '../../connector/config/p
 import { readMmsml } from '../../connector/dropfile/reader.js';
 import type { ConfigValues, CSEntryChange, Schema, TypedValue } from '../../connector/model/ecma.js';
 import { silentLogger } from '../../connector/runtime/log.js';
+import { SCHEMA_CACHE_FILE } from '../../connector/schema/cache.js';
 import { Dispatcher } from '../../connector/worker/dispatcher.js';
 import { checkMessage } from '../../connector/worker/validate.js';
 import type { DirObject } from '../../emulator/directory/store.js';
@@ -315,6 +316,59 @@ describe('MIM run cycle through the dispatcher', () => {
       (user.props.passwordProfile as { forceChangePasswordNextSignIn?: boolean })
         .forceChangePasswordNextSignIn,
     ).toBe(true);
+  });
+
+  it('a run in a new worker takes the schema kept in the MA data folder; a refresh and an attribute it lacks ask Graph', async () => {
+    // MIM starts a worker per run: a fresh dispatcher over the same data folder.
+    const saved = dispatcher;
+    dispatcher = new Dispatcher({ stateDir, log: silentLogger });
+    const graphRequestsDuring = async (fn: () => Promise<unknown>) => {
+      const before = emu.context.counters.graphRequests;
+      await fn();
+      return emu.context.counters.graphRequests - before;
+    };
+    const openAndClose = async (s: Schema) => {
+      const open = await call('openImport', {
+        config,
+        schema: s,
+        runStep: { importType: 'Full', pageSize: 10, customData: null },
+      });
+      await call('closeImport', {
+        session: open.session,
+        runStep: { reason: 'TerminatedByUser', customData: null },
+      });
+    };
+    try {
+      expect(existsSync(join(stateDir, SCHEMA_CACHE_FILE))).toBe(true);
+      // No $metadata, no extension property listing: opening the run asks Graph nothing.
+      expect(await graphRequestsDuring(() => openAndClose(schema))).toBe(0);
+      const user = schema.types.find((t) => t.name === 'user')!;
+      const wider: Schema = {
+        types: [
+          {
+            ...user,
+            attributes: [
+              ...user.attributes,
+              {
+                name: 'extension_added_since',
+                dataType: 'String',
+                multiValued: false,
+                anchor: false,
+                operation: 'ImportExport',
+              },
+            ],
+          },
+        ],
+      };
+      dispatcher = new Dispatcher({ stateDir, log: silentLogger });
+      expect(await graphRequestsDuring(() => openAndClose(wider))).toBeGreaterThanOrEqual(2);
+      // The designer's refresh always detects from Graph.
+      dispatcher = new Dispatcher({ stateDir, log: silentLogger });
+      expect(await graphRequestsDuring(() => call('getSchema', { config }))).toBeGreaterThanOrEqual(2);
+    } finally {
+      await dispatcher.shutdown();
+      dispatcher = saved;
+    }
   });
 
   it('filtered full import returns only objects in scope', async () => {
