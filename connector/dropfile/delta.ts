@@ -2,7 +2,10 @@
  * One mmsml `delta` element (drop file or csexport) → CSEntryChange. Shared by reader.ts and csexport.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
+import { lazy } from '../runtime/lazy.js';
+
+const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser');
 import type {
   AnchorAttribute,
   AttributeChange,
@@ -37,28 +40,31 @@ export interface DeltaReadOptions {
 
 export type XmlNode = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  processEntities: false,
-  trimValues: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  alwaysCreateTextNode: true,
-  removeNSPrefix: true,
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-});
+let parser: XMLParser | undefined;
+const makeParser = () =>
+  new (fxp().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    processEntities: false,
+    trimValues: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    alwaysCreateTextNode: true,
+    removeNSPrefix: true,
+    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+  });
 
 /** Parses one element's XML; throws an MmsmlError naming `where` on malformed XML. */
 export function parseElement(xml: string, name: string, where: string, validate = true): XmlNode {
   if (validate) {
-    const v = XMLValidator.validate(xml);
+    const v = fxp().XMLValidator.validate(xml);
     if (v !== true) {
       throw new MmsmlError(
         `${where}: malformed XML at line ${v.err.line}, column ${v.err.col}: ${v.err.msg}`,
       );
     }
   }
+  parser ??= makeParser();
   const root = (parser.parse(xml) as XmlNode)[name];
   const node = Array.isArray(root) ? (root[0] as XmlNode | undefined) : undefined;
   if (node === undefined) throw new MmsmlError(`${where}: no ${name} element`);

@@ -1,6 +1,9 @@
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { lazy } from '../runtime/lazy.js';
+
+const forgeLib = lazy<typeof forge>('node-forge');
 
 /**
  * A client certificate for MSAL: private key (PEM) and the certificate's thumbprints. Reads a PEM
@@ -67,8 +70,8 @@ function matchesKey(certPem: string, privateKeyPem: string): boolean {
 function fromPfx(path: string, raw: Buffer, password?: string): ClientCertificate {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(raw.toString('binary')));
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password ?? '');
+    const asn1 = forgeLib().asn1.fromDer(forgeLib().util.createBuffer(raw.toString('binary')));
+    p12 = forgeLib().pkcs12.pkcs12FromAsn1(asn1, password ?? '');
   } catch (e) {
     const msg = (e as Error).message ?? '';
     throw new CertificateError(
@@ -77,7 +80,7 @@ function fromPfx(path: string, raw: Buffer, password?: string): ClientCertificat
         : `${path} is neither a PEM file nor a readable PFX/PKCS#12 file`,
     );
   }
-  const oids = forge.pki.oids as Record<string, string>;
+  const oids = forgeLib().pki.oids as Record<string, string>;
   const bags = (type: string): forge.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
   const keyBag = bags(oids.pkcs8ShroudedKeyBag!)[0] ?? bags(oids.keyBag!)[0];
   const certBags = bags(oids.certBag!);
@@ -91,8 +94,9 @@ function fromPfx(path: string, raw: Buffer, password?: string): ClientCertificat
   });
   if (!certBag?.cert)
     throw new CertificateError(`the PFX file ${path} holds no certificate matching its private key`);
-  const certPem = forge.pki.certificateToPem(certBag.cert);
-  const pkcs8 = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key)));
+  const certPem = forgeLib().pki.certificateToPem(certBag.cert);
+  const pki = forgeLib().pki;
+  const pkcs8 = pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(key)));
   return describe(path, certPem, pkcs8);
 }
 

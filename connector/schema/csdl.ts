@@ -1,4 +1,7 @@
-import { XMLParser } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
+import { lazy } from '../runtime/lazy.js';
+
+const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser');
 
 /**
  * The pieces of an OData v4 CSDL document (Graph's `$metadata`) that schema detection needs:
@@ -74,7 +77,7 @@ const ARRAY_ELEMENTS = new Set([
 ]);
 
 function makeParser(): XMLParser {
-  return new XMLParser({
+  return new (fxp().XMLParser)({
     ignoreAttributes: false,
     attributeNamePrefix: '',
     removeNSPrefix: true,
