@@ -71,13 +71,21 @@ class Known {
  * reset link: the type is enumerated again and only the differences to the state are emitted.
  */
 export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): AsyncGenerator<CSEntryChange> {
-  const from = env.current?.types[plan.type];
-  const known = from ? new Known(plan, from) : undefined;
-  if (!known && env.stateful) {
-    env.log.warn('no import state for this object type: changes are reported as updates', {
-      objectType: plan.type,
-    });
-  }
+  // The state is still being read when the first page is requested: it is needed from the first object on.
+  let known: Known | undefined;
+  let read = false;
+  const knowing = async () => {
+    if (read) return known;
+    read = true;
+    const from = (await env.current)?.types[plan.type];
+    known = from ? new Known(plan, from) : undefined;
+    if (!known && env.stateful) {
+      env.log.warn('no import state for this object type: changes are reported as updates', {
+        objectType: plan.type,
+      });
+    }
+    return known;
+  };
   let newLink: string | undefined;
   try {
     const pages = env.client.delta<unknown>(link, {
@@ -87,10 +95,12 @@ export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): A
     for await (const p of wholeObjects(pages, env.imported, env.log, (last) => {
       newLink = last.deltaLink;
     })) {
-      yield* guarded(plan, p, () => change(env, plan, known, p));
+      const k = await knowing();
+      yield* guarded(plan, p, () => change(env, plan, k, p));
     }
   } catch (e) {
     if (!isExpiredLink(e)) throw e;
+    await knowing();
     env.log.warn(
       `the delta link of ${plan.type} is no longer valid (${e.status} ${e.code}); enumerating ${plan.set} again` +
         (known
@@ -104,6 +114,7 @@ export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): A
     });
   }
   if (newLink) env.links[plan.type] = newLink;
+  await knowing();
   if (known) env.next[plan.type] = known.state();
 }
 

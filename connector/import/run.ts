@@ -11,8 +11,8 @@ export interface RunEnv extends Reader {
   readonly fmt: DateFormatter;
   /** Object types MIM imports: references to other types are dropped. */
   readonly imported: ReadonlySet<ObjectTypeName>;
-  /** The state generation the run starts from (undefined: no self-healing for this run). */
-  readonly current: LoadedGeneration | undefined;
+  /** The state generation the run starts from, being read (undefined: no self-healing for this run). */
+  readonly current: Promise<LoadedGeneration | undefined> | undefined;
   /** Whether the run keeps state at all (a state folder is configured). */
   readonly stateful: boolean;
   /** Where a full import writes each type's rows (undefined without a state folder: none are kept). */

@@ -19,7 +19,7 @@ import { fullImport } from './full.js';
 import { buildPlans, type TypePlan } from './plan.js';
 import type { RowSpool } from './rows.js';
 import type { RunEnv } from './run.js';
-import { type Generation, type LoadedGeneration, StateStore } from './state.js';
+import { type Generation, type LoadedState, StateStore } from './state.js';
 import { formatWatermark, parseWatermark, type Watermark } from './watermark.js';
 
 /**
@@ -53,11 +53,10 @@ export class ImportSession {
     private readonly opening: string | null,
     private readonly watermark: Watermark | undefined,
     private readonly store: StateStore | undefined,
-    private readonly newGen: number,
+    /** The state file's generations as the watermark finds them (read in the background). */
+    private readonly loading: Promise<LoadedState> | undefined,
     private readonly plans: readonly TypePlan[],
     private readonly full: boolean,
-    /** The committed generation to keep beside the new pending one. */
-    private readonly base: number | undefined,
     /** Files of the full import's rows: removed when the run closes, however it closes. */
     private readonly spools: readonly RowSpool[],
   ) {}
@@ -115,9 +114,9 @@ export class ImportSession {
     if (ctx.stateDir) store = StateStore.open(ctx.stateDir, config.tenantId, log);
     else log.warn('no state folder: import runs without self-healing and without filtered delta bookkeeping');
     // A full import starts from nothing, but keeps the generation MIM's watermark names until
-    // MIM commits the new one.
-    const loaded = store?.resolve(watermark, !full);
-    const current: LoadedGeneration | undefined = full ? undefined : loaded?.current;
+    // MIM commits the new one. A delta import's objects are read while its first pages arrive.
+    const loading = store?.resolve(watermark, !full);
+    const current = full ? undefined : loading?.then((l) => l.current);
 
     const client = ctx.graph(config);
     const spools: RowSpool[] = [];
@@ -141,12 +140,10 @@ export class ImportSession {
         next: {},
       };
       const source = full ? fullRun(env, plans) : deltaRun(env, plans, watermark!);
-      const newGen = Math.max(loaded?.maxGen ?? 0, watermark?.gen ?? 0) + 1;
       const opening = step.customData ?? null;
       log.info(`${full ? 'full' : 'delta'} import opened`, {
         objectTypes: plans.map((p) => p.type),
         pageSize: step.pageSize,
-        selfHealing: current !== undefined,
       });
       const session = new ImportSession(
         ctx,
@@ -157,10 +154,9 @@ export class ImportSession {
         opening,
         watermark,
         store,
-        newGen,
+        loading,
         plans,
         full,
-        loaded?.named,
         spools,
       );
       return { session, results: { customData: opening } };
@@ -243,14 +239,14 @@ export class ImportSession {
     }
     await this.client.close().catch(() => {});
     try {
-      return this.conclude(step);
+      return this.conclude(step, await this.loading);
     } finally {
       for (const spool of this.spools) spool.discard();
     }
   }
 
   /** The watermark (and state generation) the close hands MIM. */
-  private conclude(step: CloseImportRunStep): ImportResults {
+  private conclude(step: CloseImportRunStep, loaded: LoadedState | undefined): ImportResults {
     const complete =
       this.exhausted && this.buffer.length === 0 && !this.failed && this.readError === undefined;
     if (step.reason !== 'Normal' || !complete) {
@@ -275,11 +271,14 @@ export class ImportSession {
     let sid = this.watermark?.sid;
     let gen = this.watermark?.gen ?? 0;
     if (this.store && complete2) {
-      const next: Generation = { gen: this.newGen, types: { ...this.env.next } };
+      const newGen = Math.max(loaded?.maxGen ?? 0, this.watermark?.gen ?? 0) + 1;
+      const next: Generation = { gen: newGen, types: { ...this.env.next } };
       try {
-        this.store.writePending(this.base, next);
+        // The committed generation stays beside the new pending one (not one that could not be read).
+        const base = this.full || loaded?.current ? loaded?.named : undefined;
+        this.store.writePending(base, next);
         sid = this.store.sid;
-        gen = this.newGen;
+        gen = newGen;
       } catch (e) {
         this.ctx.log.warn(
           'the import state file could not be written; the next delta import runs without self-healing',

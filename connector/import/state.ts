@@ -127,9 +127,11 @@ export class StateStore {
 
   /**
    * The generation named by the watermark, if the file has it; its objects are read only with
-   * `load` (a full import starts from nothing and needs none of them).
+   * `load` (a full import starts from nothing and needs none of them). The read gives way to other
+   * work every few thousand lines, so a delta import reads the state while its first Graph pages
+   * are on their way.
    */
-  resolve(w: Watermark | undefined, load: boolean): LoadedState {
+  async resolve(w: Watermark | undefined, load: boolean): Promise<LoadedState> {
     const h = this.header;
     const maxGen = Math.max(h?.committed ?? 0, h?.pending ?? 0, w?.gen ?? 0);
     const none = { sid: this.sid, named: undefined, current: undefined, maxGen };
@@ -149,7 +151,7 @@ export class StateStore {
     }
     if (!load) return { ...none, named: w.gen };
     try {
-      return { ...none, named: w.gen, current: readGeneration(this.path, w.gen) };
+      return { ...none, named: w.gen, current: await readGeneration(this.path, w.gen) };
     } catch (e) {
       this.log.warn('the import state file cannot be read; working without self-healing', {
         path: this.path,
@@ -299,11 +301,16 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
   closeType(0);
 }
 
-function readGeneration(path: string, gen: number): LoadedGeneration {
+/** Lines read between turns of the event loop. */
+const LINES_PER_TURN = 4096;
+
+async function readGeneration(path: string, gen: number): Promise<LoadedGeneration> {
   const types: LoadedGeneration['types'] = {};
   let objects: Map<string, string> | undefined;
   let found = false;
+  let n = 0;
   for (const { gen: g, line, section } of walk(path)) {
+    if (++n % LINES_PER_TURN === 0) await new Promise((r) => setImmediate(r));
     if (g !== gen) continue;
     found = true;
     if (section?.kind === 'type') {

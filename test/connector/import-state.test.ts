@@ -33,7 +33,7 @@ function generation(gen: number, users: number, tag = 'A'): Generation {
 }
 
 describe('import state file', () => {
-  it('keeps the committed generation beside the pending one, and reads only the one the watermark names', () => {
+  it('keeps the committed generation beside the pending one, and reads only the one the watermark names', async () => {
     const d = dir();
     const { log, warnings } = recorder();
     const first = StateStore.open(d, 'tenant', log);
@@ -42,7 +42,7 @@ describe('import state file', () => {
 
     // MIM committed generation 1; the next run writes 2 beside it.
     const second = StateStore.open(d, 'tenant', log);
-    const r1 = second.resolve(mark(sid, 1), true);
+    const r1 = await second.resolve(mark(sid, 1), true);
     expect(r1.named).toBe(1);
     expect(r1.current?.types.user?.objects.get('u-2')).toBe('AAAAAABBBBBB');
     expect(r1.current?.types.group).toEqual({
@@ -54,18 +54,18 @@ describe('import state file', () => {
 
     // The watermark still names 1 (MIM did not keep 2): 1 is read, untouched by the write.
     const third = StateStore.open(d, 'tenant', log);
-    expect(third.resolve(mark(sid, 1), true).current?.types.user?.objects.size).toBe(3);
-    const r2 = third.resolve(mark(sid, 2), true);
+    expect((await third.resolve(mark(sid, 1), true)).current?.types.user?.objects.size).toBe(3);
+    const r2 = await third.resolve(mark(sid, 2), true);
     expect(r2.current?.types.user?.objects.get('u-3')).toBe('ZAAAAABBBBBB');
     expect(r2.maxGen).toBe(2);
     // Without `load` (a full import) nothing is read into memory.
-    expect(third.resolve(mark(sid, 2), false)).toMatchObject({ named: 2, current: undefined });
+    expect(await third.resolve(mark(sid, 2), false)).toMatchObject({ named: 2, current: undefined });
     expect(warnings).toEqual([]);
     // No temporary file is left behind.
     expect(readdirSync(d)).toEqual([STATE_FILE]);
   });
 
-  it('refuses a file cut short, a section missing objects, or a stray line, and says which line', () => {
+  it('refuses a file cut short, a section missing objects, or a stray line, and says which line', async () => {
     const d = dir();
     const { log } = recorder();
     const s = StateStore.open(d, 'tenant', log);
@@ -90,18 +90,18 @@ describe('import state file', () => {
     for (const [what, text, message] of cases) {
       writeFileSync(path, text);
       const { log: l2, warnings } = recorder();
-      const loaded = StateStore.open(d, 'tenant', l2).resolve(mark(s.sid, 1), true);
+      const loaded = await StateStore.open(d, 'tenant', l2).resolve(mark(s.sid, 1), true);
       expect(loaded.current, what).toBeUndefined();
       expect(warnings.join('\n'), what).toMatch(/cannot be read; working without self-healing/);
       expect(warnings.join('\n'), what).toMatch(message);
     }
   });
 
-  it('a header it cannot read, another tenant, or a version 1 file: self-healing starts afresh with a warning', () => {
+  it('a header it cannot read, another tenant, or a version 1 file: self-healing starts afresh with a warning', async () => {
     const d = dir();
     writeFileSync(join(d, STATE_FILE), 'not json\n');
     const bad = recorder();
-    expect(StateStore.open(d, 'tenant', bad.log).resolve(mark('x', 1), true).current).toBeUndefined();
+    expect((await StateStore.open(d, 'tenant', bad.log).resolve(mark('x', 1), true)).current).toBeUndefined();
     expect(bad.warnings.join('\n')).toMatch(
       /cannot be read; self-healing starts afresh.*line 1: the header is not JSON/,
     );
@@ -111,7 +111,9 @@ describe('import state file', () => {
     const s = StateStore.open(d2, 'tenant-a', log);
     s.writePending(undefined, generation(1, 1));
     const other = recorder();
-    expect(StateStore.open(d2, 'tenant-b', other.log).resolve(mark(s.sid, 1), true).current).toBeUndefined();
+    expect(
+      (await StateStore.open(d2, 'tenant-b', other.log).resolve(mark(s.sid, 1), true)).current,
+    ).toBeUndefined();
     expect(other.warnings.join('\n')).toMatch(/belongs to another tenant/);
 
     // Version 1: one JSON document with SHA-1 rows. Left alone, named in a warning, removed at the next write.
@@ -119,7 +121,7 @@ describe('import state file', () => {
     writeFileSync(join(d3, 'import-state.json'), JSON.stringify({ v: 1, sid: 's', tenant: 't' }));
     const legacy = recorder();
     const s3 = StateStore.open(d3, 't', legacy.log);
-    expect(s3.resolve(mark('s', 1), true).current).toBeUndefined();
+    expect((await s3.resolve(mark('s', 1), true)).current).toBeUndefined();
     expect(legacy.warnings.join('\n')).toMatch(
       /earlier mimgraph; self-healing resumes after the next full import/,
     );
@@ -127,18 +129,18 @@ describe('import state file', () => {
     expect(existsSync(join(d3, 'import-state.json'))).toBe(false);
   });
 
-  it('writes and reads 300,000 objects a line at a time', () => {
+  it('writes and reads 300,000 objects a line at a time', async () => {
     const d = dir();
     const { log, warnings } = recorder();
     const s = StateStore.open(d, 'tenant', log);
     s.writePending(undefined, generation(1, 300_000));
     expect(statSync(join(d, STATE_FILE)).size).toBeGreaterThan(300_000 * 19);
     const again = StateStore.open(d, 'tenant', log);
-    const current = again.resolve(mark(s.sid, 1), true).current!;
+    const current = (await again.resolve(mark(s.sid, 1), true)).current!;
     expect(current.types.user?.objects.size).toBe(300_000);
     again.writePending(1, { ...current, gen: 2 });
     const both = StateStore.open(d, 'tenant', log);
-    expect(both.resolve(mark(s.sid, 2), true).current?.types.user?.objects.get('u-299999')).toBe(
+    expect((await both.resolve(mark(s.sid, 2), true)).current?.types.user?.objects.get('u-299999')).toBe(
       'AAAAAABBBBBB',
     );
     expect(warnings).toEqual([]);
