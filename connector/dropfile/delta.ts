@@ -3,9 +3,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { XMLParser } from 'fast-xml-parser';
-import { lazy } from '../runtime/lazy.js';
-
-const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser');
 import type {
   AnchorAttribute,
   AttributeChange,
@@ -16,6 +13,7 @@ import type {
   TypedValue,
   ValueChange,
 } from '../model/ecma.js';
+import { lazy } from '../runtime/lazy.js';
 import {
   attributeTypeOf,
   decodeAnchorComponent,
@@ -24,6 +22,8 @@ import {
   splitAnchor,
   unescapeXml,
 } from './codec.js';
+
+const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser');
 
 export interface DeltaReadOptions {
   /** Anchor attribute names and types (the `anchor: true` attributes, in schema order); attribute types. */
