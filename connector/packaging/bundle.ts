@@ -3,6 +3,9 @@ import { dirname, join, relative, sep } from 'node:path';
 import { BRIDGE_DLL, buildPackagedMaXml, PACKAGED_MA_FILE } from './packaged-ma.js';
 import { readZip, withFolders, writeZip } from './zip.js';
 
+/** Files `npm run build` writes besides tsc's output (precompile-validators.ts). */
+const BUILD_GENERATED = new Set(['connector/worker/protocol-validators.js']);
+
 /**
  * `npm run package`: one offline bundle for a MIM server, staged in `<out>/package/mimgraph-<version>/`
  * and zipped to `<out>/mimgraph-<version>.zip`:
@@ -173,9 +176,11 @@ export function buildBundle(options: BundleOptions): BundleResult {
 
   // connector/: the compiled connector and emulator (the CLI's `emulator` and `demo` commands import
   // it), not the packager itself nor the benchmarks. tsc never deletes outputs, so a .js (or .js.map)
-  // whose .ts is gone is a leftover and stays out.
+  // whose .ts is gone is a leftover and stays out; what the build generates has no .ts and goes in.
   const compiled = (tree: string) => (rel: string, isDir: boolean) =>
-    !isDir && !existsSync(join(root, tree, rel.replace(/\.js(\.map)?$/, '.ts')));
+    !isDir &&
+    !BUILD_GENERATED.has(`${tree}/${rel}`) &&
+    !existsSync(join(root, tree, rel.replace(/\.js(\.map)?$/, '.ts')));
   const connectorSkip = compiled('connector');
   addTree(join(root, 'dist/connector'), `${CONNECTOR_DIR}/dist/connector`, (rel, isDir) =>
     rel === 'packaging' ? true : connectorSkip(rel, isDir),
