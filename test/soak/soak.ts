@@ -396,13 +396,23 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const work: Pending[] = [...pending];
     const n = o.changesPerCycle;
     for (let i = 0; i < Math.ceil(n * 0.3); i++) work.push(userAdd(cycle, i));
-    for (let i = 0; i < Math.ceil(n * 0.3); i++)
-      work.push(titleUpdate(pick(originalUsers), `Title ${cycle}.${i}`));
+    // MIM sends one change per object in a run (a failed one comes back merged with what is new),
+    // so a user whose title is already in this run, retried, is not given a second one.
+    const titled = new Set(work.map((p) => p.label));
+    const untitled = (ids: readonly string[]) => ids.filter((id) => !titled.has(`jobTitle ${id}`));
+    for (let i = 0; i < Math.ceil(n * 0.3); i++) {
+      const free = untitled(originalUsers);
+      if (free.length === 0) break;
+      const id = pick(free);
+      titled.add(`jobTitle ${id}`);
+      work.push(titleUpdate(id, `Title ${cycle}.${i}`));
+    }
     for (let i = 0; i < Math.ceil(n * 0.3); i++) work.push(memberAdd(pick(groups), pick(originalUsers)));
     const deletable = [...created.entries()].filter(([, c]) => c.id && !c.deleted);
     for (const [upn, c] of deletable.slice(0, Math.ceil(n * 0.1))) work.push(userDelete(upn, c.id as string));
     // Some exported users get a title in the same run as they were created by an earlier one.
-    for (const [, c] of deletable.slice(-2)) if (c.id) work.push(titleUpdate(c.id, `Late ${cycle}`));
+    for (const [, c] of deletable.slice(-2))
+      if (c.id && untitled([c.id]).length > 0) work.push(titleUpdate(c.id, `Late ${cycle}`));
     say(`cycle ${cycle + 1}/${o.cycles}: export of ${work.length} changes (${pending.length} retried)`);
     pending = await exportRun(work, cycle === killCycle ? 1 : undefined);
     if (cycle === expiryCycle) {
