@@ -5,30 +5,34 @@ const NL = 0x0a;
 const NOTHING = Buffer.alloc(0);
 
 /**
- * The lines of a UTF-8 file with their numbers (from 1), read in 1 MB chunks: a file of any size
- * without holding it whole. A final line without its newline is still a line. Lines are split on the
- * bytes (a newline byte never occurs inside a multi-byte character) and each is decoded on its own,
- * so a line kept by the caller holds only its own text, not the chunk it came from.
+ * The lines of a UTF-8 file with their numbers (from 1) and the byte offset each starts at, read in
+ * 1 MB chunks: a file of any size without holding it whole. A final line without its newline is
+ * still a line. Lines are split on the bytes (a newline byte never occurs inside a multi-byte
+ * character) and each is decoded on its own, so a line kept by the caller holds only its own text,
+ * not the chunk it came from.
  */
-export function* readLines(path: string): Generator<[number, string]> {
+export function* readLines(path: string): Generator<[number, string, number]> {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let carry = NOTHING;
     let n = 0;
+    /** File offset of data[0]. */
+    let base = 0;
     for (;;) {
       const got = readSync(fd, buf, 0, CHUNK, null);
       if (got === 0) break;
       const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, got)]) : buf.subarray(0, got);
       let from = 0;
       for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, from)) {
-        yield [++n, data.toString('utf8', from, nl)];
+        yield [++n, data.toString('utf8', from, nl), base + from];
         from = nl + 1;
       }
       // `buf` is read into again: what is left of it is copied.
       carry = Buffer.from(data.subarray(from));
+      base += from;
     }
-    if (carry.length > 0) yield [++n, carry.toString('utf8')];
+    if (carry.length > 0) yield [++n, carry.toString('utf8'), base];
   } finally {
     closeSync(fd);
   }
@@ -59,6 +63,23 @@ export class LineWriter {
 
   private write(text: string): void {
     if (this.fd !== undefined) writeSync(this.fd, text);
+  }
+
+  /** Appends bytes `start` to `end` of another file as they are: whole lines copied without decoding. */
+  copyRange(path: string, start: number, end: number): void {
+    this.flush();
+    if (this.fd === undefined) return;
+    const from = openSync(path, 'r');
+    try {
+      for (let at = start; at < end; ) {
+        const got = readSync(from, this.buf, 0, Math.min(CHUNK, end - at), at);
+        if (got === 0) throw new Error(`${path} ends at byte ${at}, before ${end}`);
+        for (let w = 0; w < got; ) w += writeSync(this.fd, this.buf, w, got - w);
+        at += got;
+      }
+    } finally {
+      closeSync(from);
+    }
   }
 
   private flush(): void {

@@ -276,7 +276,7 @@ export class ImportSession {
       try {
         // The committed generation stays beside the new pending one (not one that could not be read).
         const base = this.full || loaded?.current ? loaded?.named : undefined;
-        this.store.writePending(base, next);
+        this.store.writePending(base, next, loaded?.current);
         sid = this.store.sid;
         gen = newGen;
       } catch (e) {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectTypeName } from '../config/types.js';
 import type { Logger } from '../runtime/log.js';
@@ -51,8 +51,15 @@ export interface Generation<Rows = Map<string, string> | RowSpool> {
   readonly types: Partial<Record<ObjectTypeName, TypeState<Rows>>>;
 }
 
-/** A generation read from the file: its rows in memory. */
-export type LoadedGeneration = Generation<Map<string, string>>;
+/** A generation read from the file: its rows in memory, and where its lines are in the file. */
+export type LoadedGeneration = Generation<Map<string, string>> & { readonly source?: Span };
+
+/** Bytes of the file that hold one generation, and the file as it was when they were read. */
+interface Span {
+  readonly start: number;
+  readonly end: number;
+  readonly file: string;
+}
 
 interface Header {
   v: typeof STATE_VERSION;
@@ -169,9 +176,10 @@ export class StateStore {
 
   /**
    * Writes `next` as the pending generation after generation `base` of the current file (the one
-   * the run started from, copied line by line), atomically: a temporary file renamed over the old.
+   * the run started from, copied line by line — or byte for byte when `read` is that generation as
+   * read from the unchanged file), atomically: a temporary file renamed over the old.
    */
-  writePending(base: number | undefined, next: Generation): void {
+  writePending(base: number | undefined, next: Generation, read?: LoadedGeneration): void {
     mkdirSync(this.dir, { recursive: true });
     const keep = base !== undefined && this.header ? base : undefined;
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -185,7 +193,11 @@ export class StateStore {
         pending: next.gen,
       };
       out.line(JSON.stringify(header));
-      if (keep !== undefined) copyGeneration(this.path, keep, out);
+      if (keep !== undefined) {
+        const span = read?.gen === keep ? read.source : undefined;
+        if (span && span.file === fileStamp(this.path)) out.copyRange(this.path, span.start, span.end);
+        else copyGeneration(this.path, keep, out);
+      }
       out.line(JSON.stringify({ gen: next.gen }));
       for (const [type, s] of Object.entries(next.types)) {
         if (!s) continue;
@@ -237,7 +249,7 @@ type Section =
  * every type section holds the count it announces, and the file ends with its end marker (a file cut
  * short by a full disk is refused, not half read).
  */
-function* walk(path: string): Generator<{ gen: number; line: string; section?: Section }> {
+function* walk(path: string): Generator<{ gen: number; line: string; at: number; section?: Section }> {
   let gen = 0;
   let open: { type: ObjectTypeName; count: number; seen: number; at: number } | undefined;
   let ended = false;
@@ -250,7 +262,7 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
     open = undefined;
   };
   let first = true;
-  for (const [n, line] of readLines(path)) {
+  for (const [n, line, at] of readLines(path)) {
     if (first) {
       first = false;
       continue;
@@ -266,11 +278,12 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
       }
       if (j.end === true) {
         ended = true;
+        yield { gen: END, line, at };
         continue;
       }
       if (typeof j.gen === 'number') {
         gen = j.gen;
-        yield { gen, line, section: { kind: 'gen', gen } };
+        yield { gen, line, at, section: { kind: 'gen', gen } };
         continue;
       }
       const attrs = j.attrs;
@@ -290,12 +303,12 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
         filter: j.filter as string | null,
         objects: new Map(),
       };
-      yield { gen, line, section: { kind: 'type', type, state, count: j.count as number } };
+      yield { gen, line, at, section: { kind: 'type', type, state, count: j.count as number } };
       continue;
     }
     if (!open || line.indexOf(' ') < 1) throw new StateFileError(n, 'expected an object line "<id> <row>"');
     open.seen++;
-    yield { gen, line };
+    yield { gen, line, at };
   }
   if (!ended) throw new StateFileError(0, 'the file ends without its end marker (it was cut short)');
   closeType(0);
@@ -304,14 +317,34 @@ function* walk(path: string): Generator<{ gen: number; line: string; section?: S
 /** Lines read between turns of the event loop. */
 const LINES_PER_TURN = 4096;
 
+/** The generation number walk gives the end marker (generations count from 1). */
+const END = -1;
+
+/** The file as it is (inode, size, modification time): a span read from it is valid while this holds. */
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return '';
+  }
+}
+
 async function readGeneration(path: string, gen: number): Promise<LoadedGeneration> {
   const types: LoadedGeneration['types'] = {};
   let objects: Map<string, string> | undefined;
   let found = false;
   let n = 0;
-  for (const { gen: g, line, section } of walk(path)) {
+  const file = fileStamp(path);
+  let start = -1;
+  let end = -1;
+  for (const { gen: g, line, at, section } of walk(path)) {
     if (++n % LINES_PER_TURN === 0) await new Promise((r) => setImmediate(r));
-    if (g !== gen) continue;
+    if (g !== gen) {
+      if (start >= 0 && end < 0) end = at; // the first line after the generation
+      continue;
+    }
+    if (start < 0) start = at;
     found = true;
     if (section?.kind === 'type') {
       types[section.type] = section.state;
@@ -322,7 +355,9 @@ async function readGeneration(path: string, gen: number): Promise<LoadedGenerati
     }
   }
   if (!found) throw new Error(`generation ${gen} is not in the file`);
-  return { gen, types };
+  // Its lines, as read, if the file did not change under the read.
+  const source = end > start && fileStamp(path) === file ? { start, end, file } : undefined;
+  return { gen, types, ...(source ? { source } : {}) };
 }
 
 function copyGeneration(path: string, gen: number, out: LineWriter): void {

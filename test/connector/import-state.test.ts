@@ -129,6 +129,41 @@ describe('import state file', () => {
     expect(existsSync(join(d3, 'import-state.json'))).toBe(false);
   });
 
+  it('copies the committed generation it read byte for byte, and line by line once the file changed', async () => {
+    const { log, warnings } = recorder();
+    const d = dir();
+    const first = StateStore.open(d, 'tenant', log);
+    first.writePending(undefined, generation(1, 500, 'Ä')); // multi-byte text: offsets are bytes
+    const sid = first.sid;
+    const original = readFileSync(join(d, STATE_FILE));
+    // The same file in a second folder: one write copies from the read span, the other line by line.
+    const d2 = dir();
+    writeFileSync(join(d2, STATE_FILE), original);
+    const byBytes = StateStore.open(d, 'tenant', log);
+    const read = (await byBytes.resolve(mark(sid, 1), true)).current!;
+    expect(read.source).toBeDefined();
+    byBytes.writePending(1, generation(2, 3, 'Z'), read);
+    const byLines = StateStore.open(d2, 'tenant', log);
+    byLines.writePending(1, generation(2, 3, 'Z'));
+    expect(readFileSync(join(d, STATE_FILE)).equals(readFileSync(join(d2, STATE_FILE)))).toBe(true);
+    const back = await StateStore.open(d, 'tenant', log).resolve(mark(sid, 1), true);
+    expect(back.current?.types.user?.objects.get('u-499')).toBe(`ÄAAAAA${'B'.repeat(6)}`);
+    expect(back.current?.types.group?.objects.get('g-1')).toBe('CCCCCC');
+
+    // A span read before the file changed is not used: generation 1 now lies elsewhere in it.
+    const stale = (await StateStore.open(d, 'tenant', log).resolve(mark(sid, 2), true)).current!;
+    const other = StateStore.open(d, 'tenant', log);
+    other.writePending(2, generation(3, 7, 'Q')); // committed 2 (3 objects), pending 3
+    StateStore.open(d, 'tenant', log).writePending(2, generation(4, 2, 'R'), stale);
+    const after = await StateStore.open(d, 'tenant', log).resolve(mark(sid, 2), true);
+    expect(after.current?.types.user?.objects.size).toBe(3);
+    expect(after.current?.types.user?.objects.get('u-2')).toBe(`ZAAAAA${'B'.repeat(6)}`);
+    expect(
+      (await StateStore.open(d, 'tenant', log).resolve(mark(sid, 4), true)).current?.types.user?.objects.size,
+    ).toBe(2);
+    expect(warnings).toEqual([]);
+  });
+
   it('writes and reads 300,000 objects a line at a time', async () => {
     const d = dir();
     const { log, warnings } = recorder();
