@@ -7,6 +7,10 @@ import type { Logger } from '../runtime/log.js';
  * confirming import renames the object to its id, and sends references to it by that DN meanwhile,
  * possibly in a later run. The map lives in a small JSON file in the state folder, written atomically
  * (temporary file + rename) after every change; entries older than RETENTION_DAYS are dropped.
+ *
+ * The same file records creates that were sent and not yet answered: a worker that dies there (MIM's
+ * process stopped, the worker killed) leaves them behind, and the next export of that DN looks the
+ * object up before creating it again, instead of failing on the object its predecessor created.
  */
 export const PLACEHOLDER_FILE = 'export-placeholders.json';
 const RETENTION_DAYS = 90;
@@ -18,13 +22,22 @@ export interface PlaceholderEntry {
   readonly created: string;
 }
 
+/** A create sent for a provisioning DN whose answer was not (yet) seen. */
+export interface SendingEntry {
+  readonly objectType: string;
+  /** ISO time the create was sent. */
+  readonly sent: string;
+}
+
 interface FileShape {
   version: 1;
   entries: Record<string, PlaceholderEntry>;
+  sending?: Record<string, SendingEntry>;
 }
 
 export class PlaceholderMap {
   private readonly entries = new Map<string, PlaceholderEntry>();
+  private readonly inFlight = new Map<string, SendingEntry>();
   private readonly path: string | undefined;
 
   private constructor(
@@ -52,6 +65,9 @@ export class PlaceholderMap {
       for (const [dn, e] of Object.entries(data.entries ?? {})) {
         if (typeof e?.id === 'string' && Date.parse(e.created) >= cutoff) map.entries.set(key(dn), e);
       }
+      for (const [dn, e] of Object.entries(data.sending ?? {})) {
+        if (typeof e?.objectType === 'string' && Date.parse(e.sent) >= cutoff) map.inFlight.set(key(dn), e);
+      }
     } catch (e) {
       log.warn('the placeholder state file is unreadable and is started afresh', {
         file: map.path,
@@ -75,21 +91,48 @@ export class PlaceholderMap {
     this.save();
   }
 
-  /** Several at once, one write. */
+  /** Several at once, one write; their creates are answered. */
   setMany(items: readonly { dn: string; id: string; objectType: string }[], now = Date.now()): void {
     if (items.length === 0) return;
-    for (const i of items)
+    for (const i of items) {
       this.entries.set(key(i.dn), {
         id: i.id,
         objectType: i.objectType,
         created: new Date(now).toISOString(),
       });
+      this.inFlight.delete(key(i.dn));
+    }
     this.save();
+  }
+
+  /** When a create for this DN was sent without its answer being seen (by this worker or one that died). */
+  sending(dn: string): number | undefined {
+    const e = this.inFlight.get(key(dn));
+    return e ? Date.parse(e.sent) : undefined;
+  }
+
+  /** Records creates about to be sent, saved before they go. */
+  markSending(items: readonly { dn: string; objectType: string }[], now = Date.now()): void {
+    if (items.length === 0) return;
+    for (const i of items)
+      this.inFlight.set(key(i.dn), { objectType: i.objectType, sent: new Date(now).toISOString() });
+    this.save();
+  }
+
+  /** Creates Graph answered with a failure: nothing of theirs can exist. */
+  answered(dns: readonly string[]): void {
+    let changed = false;
+    for (const dn of dns) changed = this.inFlight.delete(key(dn)) || changed;
+    if (changed) this.save();
   }
 
   private save(): void {
     if (!this.path) return;
-    const data: FileShape = { version: 1, entries: Object.fromEntries(this.entries) };
+    const data: FileShape = {
+      version: 1,
+      entries: Object.fromEntries(this.entries),
+      ...(this.inFlight.size > 0 ? { sending: Object.fromEntries(this.inFlight) } : {}),
+    };
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       mkdirSync(join(this.path, '..'), { recursive: true });

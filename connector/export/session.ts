@@ -1,6 +1,7 @@
 import type { ConnectorConfig } from '../config/types.js';
-import { runBatch } from '../graph/batch.js';
+import { type BatchResult, runBatch } from '../graph/batch.js';
 import type { GraphClient } from '../graph/client.js';
+import { GraphError } from '../graph/errors.js';
 import type {
   AttributeChange,
   CloseExportRunStep,
@@ -120,7 +121,10 @@ export class ExportSession {
     const creates: CreateRequest[] = [];
     for (const w of works) {
       if (failed(w) || !w.add || w.id) continue;
-      const c = buildCreate(w, this.config, this.client, since, signal);
+      // A create sent before without an answer (its worker died) may have landed: an object created
+      // since it was sent counts as its own.
+      const sent = w.entry.dn ? this.placeholders.sending(w.entry.dn) : undefined;
+      const c = buildCreate(w, this.config, this.client, Math.min(since, sent ?? since), signal);
       if (c) creates.push(c);
     }
     await this.checkExistingGuests(creates, concurrency);
@@ -131,17 +135,33 @@ export class ExportSession {
         c.work.id = placeholderId(c.work.entry.dn, c.work.entry.identifier);
       }
     } else if (live.length) {
-      const results = await runBatch(
-        this.client,
-        live.map((c) => c.request),
-        { concurrency, signal },
+      const results = await this.resumeInterrupted(live);
+      const toSend = live.filter((c) => !results.has(c.request.id));
+      this.placeholders.markSending(
+        toSend.flatMap((c) => (c.work.entry.dn ? [{ dn: c.work.entry.dn, objectType: c.work.type }] : [])),
       );
+      if (toSend.length) {
+        const sent = await runBatch(
+          this.client,
+          toSend.map((c) => c.request),
+          { concurrency, signal },
+        );
+        for (const [k, r] of sent) results.set(k, r);
+      }
       const recorded: { dn: string; id: string; objectType: string }[] = [];
+      const refused: string[] = [];
+      let unreachable: Error | undefined;
       for (const c of live) {
         const r = results.get(c.request.id);
         const id = r && !r.error ? createdId(r.body) : undefined;
         if (!r || r.error || !id) {
-          if (r?.error && isUnreachable(r.error)) throw r.error;
+          if (r?.error && isUnreachable(r.error)) {
+            unreachable ??= r.error;
+            continue;
+          }
+          // Graph's refusal is an answer: nothing was created. Any other failure leaves it unknown.
+          if (r?.error instanceof GraphError && r.error.status < 500 && c.work.entry.dn)
+            refused.push(c.work.entry.dn);
           c.work.failure ??= mapEntryError(
             r?.error ?? new Error('the create answered without an id'),
             'create',
@@ -158,6 +178,8 @@ export class ExportSession {
         if (c.work.entry.dn) recorded.push({ dn: c.work.entry.dn, id, objectType: c.work.type });
       }
       this.placeholders.setMany(recorded);
+      this.placeholders.answered(refused);
+      if (unreachable) throw unreachable;
     }
 
     // References and writes.
@@ -191,6 +213,29 @@ export class ExportSession {
       whatIf: this.whatIf,
     });
     return { results };
+  }
+
+  /**
+   * Creates sent by an earlier run that got no answer (its worker died mid-export): each is looked
+   * up first, and one found is taken as created instead of being sent again (which Graph would
+   * refuse as an existing object, run after run).
+   */
+  private async resumeInterrupted(live: readonly CreateRequest[]): Promise<Map<string, BatchResult>> {
+    const found = new Map<string, BatchResult>();
+    for (const c of live) {
+      const dn = c.work.entry.dn;
+      if (!dn || this.placeholders.sending(dn) === undefined || !c.request.lookup) continue;
+      try {
+        const body = await c.request.lookup();
+        if (body !== undefined) {
+          found.set(c.request.id, { id: c.request.id, status: 201, headers: {}, body, recovered: true });
+        }
+      } catch (e) {
+        if (isUnreachable(e)) throw e;
+        // Not found out: the create is sent, and Graph says whether the object exists.
+      }
+    }
+    return found;
   }
 
   /** An invitation to an address a user of the tenant already has fails instead of adopting that user. */

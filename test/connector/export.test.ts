@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLACEHOLDER_FILE } from '../../connector/export/placeholders.js';
+import { PLACEHOLDER_FILE, PlaceholderMap } from '../../connector/export/placeholders.js';
 import { ExportSession } from '../../connector/export/session.js';
 import { formatPlanned } from '../../connector/export/whatif.js';
 import { type AttributeChange, ConnectorError, type CSEntryChange } from '../../connector/model/ecma.js';
@@ -17,6 +17,7 @@ import {
   valueAdd,
   valueDelete,
 } from '../../connector/model/values.js';
+import { silentLogger } from '../../connector/runtime/log.js';
 import type { DirObject } from '../../emulator/directory/store.js';
 import { type ExportRig, newId, resultOf, startExportRig } from '../support/export-rig.js';
 
@@ -473,6 +474,55 @@ describe('faults', () => {
     expect(users).toHaveLength(1);
     expect(newId(results[0]!)).toBe(users[0]!.id);
     expect(users[0]!.props.jobTitle).toBe('Again');
+  });
+});
+
+describe('a worker that died mid-export', () => {
+  it('left creates without answers: the next export finds the one that landed instead of failing on it, and sends the other', async () => {
+    // What the dead worker saved before sending its batch; then it was killed.
+    PlaceholderMap.load(rig.stateDir, silentLogger).markSending([
+      { dn: 'CN=ghost', objectType: 'user' },
+      { dn: 'CN=ghost2', objectType: 'user' },
+    ]);
+    // Graph had applied its create of ghost, not of ghost2.
+    const client = rig.ctx.graph(rig.config);
+    await client.request('POST', '/users', {
+      body: {
+        accountEnabled: true,
+        displayName: 'ghost',
+        userPrincipalName: `ghost@${DOMAIN}`,
+        mailNickname: 'ghost',
+        passwordProfile: { password: 'Gh0st!Passw0rd-x' },
+      },
+    });
+    await client.close();
+    const ghost = userAdd('ghost');
+    const ghost2 = userAdd('ghost2');
+    const { results } = await exportAll([[ghost, ghost2]]);
+    for (const e of [ghost, ghost2]) expect(resultOf(results, e).errorCode).toBe('Success');
+    expect(byUpn(`ghost@${DOMAIN}`)).toHaveLength(1);
+    expect(newId(resultOf(results, ghost))).toBe(byUpn(`ghost@${DOMAIN}`)[0]!.id);
+    expect(byUpn(`ghost2@${DOMAIN}`)).toHaveLength(1);
+    // Both are answered now: nothing is left marked as sent.
+    const file = JSON.parse(readFileSync(join(rig.stateDir, PLACEHOLDER_FILE), 'utf8'));
+    expect(file.sending).toBeUndefined();
+    expect(file.entries['cn=ghost'].id).toBe(byUpn(`ghost@${DOMAIN}`)[0]!.id);
+  });
+
+  it('a create Graph refused leaves no mark, and an object nobody sent is still never adopted', async () => {
+    const taken = String(seededUsers()[3]!.props.userPrincipalName);
+    const clash = entry('user', 'Add', 'CN=clash2', [
+      attributeAdd('accountEnabled', [bool(true)]),
+      attributeAdd('displayName', [str('clash2')]),
+      attributeAdd('userPrincipalName', [str(taken)]),
+    ]);
+    const first = await exportAll([[clash]]);
+    expect(resultOf(first.results, clash).errorCode).toBe('ExportErrorConnectedDirectoryExistingObject');
+    const file = JSON.parse(readFileSync(join(rig.stateDir, PLACEHOLDER_FILE), 'utf8'));
+    expect(file.sending?.['cn=clash2']).toBeUndefined();
+    const again = await exportAll([[{ ...clash, identifier: randomUUID() }]]);
+    expect(again.results[0]!.errorCode).toBe('ExportErrorConnectedDirectoryExistingObject');
+    expect(byUpn(taken)).toHaveLength(1);
   });
 });
 
