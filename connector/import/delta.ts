@@ -71,21 +71,16 @@ class Known {
  * reset link: the type is enumerated again and only the differences to the state are emitted.
  */
 export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): AsyncGenerator<CSEntryChange> {
-  // The state is still being read when the first page is requested: it is needed from the first object on.
-  let known: Known | undefined;
-  let read = false;
-  const knowing = async () => {
-    if (read) return known;
-    read = true;
-    const from = (await env.current)?.types[plan.type];
-    known = from ? new Known(plan, from) : undefined;
-    if (!known && env.stateful) {
+  // The state may still be being read when the first page is requested: it is needed from the first object on.
+  const knowing = Promise.resolve(env.current).then((current) => {
+    const from = current?.types[plan.type];
+    if (!from && env.stateful) {
       env.log.warn('no import state for this object type: changes are reported as updates', {
         objectType: plan.type,
       });
     }
-    return known;
-  };
+    return from ? new Known(plan, from) : undefined;
+  });
   let newLink: string | undefined;
   try {
     const pages = env.client.delta<unknown>(link, {
@@ -95,12 +90,12 @@ export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): A
     for await (const p of wholeObjects(pages, env.imported, env.log, (last) => {
       newLink = last.deltaLink;
     })) {
-      const k = await knowing();
-      yield* guarded(plan, p, () => change(env, plan, k, p));
+      const known = await knowing;
+      yield* guarded(plan, p, () => change(env, plan, known, p));
     }
   } catch (e) {
     if (!isExpiredLink(e)) throw e;
-    await knowing();
+    const known = await knowing;
     env.log.warn(
       `the delta link of ${plan.type} is no longer valid (${e.status} ${e.code}); enumerating ${plan.set} again` +
         (known
@@ -114,7 +109,7 @@ export async function* deltaImport(env: RunEnv, plan: TypePlan, link: string): A
     });
   }
   if (newLink) env.links[plan.type] = newLink;
-  await knowing();
+  const known = await knowing;
   if (known) env.next[plan.type] = known.state();
 }
 
