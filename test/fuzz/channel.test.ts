@@ -6,60 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../connector/runtime/log.js';
 import { Dispatcher } from '../../connector/worker/dispatcher.js';
 import { StdioServer } from '../../connector/worker/server.js';
+import { PROTOCOL_SAMPLES } from '../support/protocol-samples.js';
 import { mutateMany, Rng, RUNS, randomString, SEED } from './gen.js';
 
-/** Well-formed messages of the bridge protocol, to mutate from. */
-const VALID = [
-  { jsonrpc: '2.0', id: 1, method: 'getCapabilities', params: { config: {} } },
-  {
-    jsonrpc: '2.0',
-    id: 'a',
-    method: 'getConfigParameters',
-    params: { config: {}, page: 'Schema', pageNumber: 2 },
-  },
-  {
-    jsonrpc: '2.0',
-    id: 3,
-    method: 'validateConfigParameters',
-    params: { config: { Tenant: { value: 'contoso.onmicrosoft.com' } }, page: 'Connectivity' },
-  },
-  {
-    jsonrpc: '2.0',
-    id: 4,
-    method: 'openImport',
-    params: {
-      config: {},
-      schema: { types: [] },
-      runStep: { importType: 'Full', pageSize: 100, customData: null },
-    },
-  },
-  { jsonrpc: '2.0', id: 5, method: 'getImportPage', params: { session: 'nope' } },
-  {
-    jsonrpc: '2.0',
-    id: 6,
-    method: 'putExportEntries',
-    params: {
-      session: 's',
-      entries: [
-        {
-          identifier: '00000000-0000-0000-0000-000000000001',
-          objectType: 'user',
-          modification: 'Add',
-          anchors: [],
-          attributes: [
-            {
-              name: 'displayName',
-              modification: 'Add',
-              values: [{ modification: 'Add', value: { type: 'String', value: 'x' } }],
-            },
-          ],
-        },
-      ],
-    },
-  },
-  { jsonrpc: '2.0', method: 'cancel', params: { id: 4 } },
-  { jsonrpc: '2.0', id: 7, method: 'hello', params: { protocolVersion: 1 } },
-].map((m) => JSON.stringify(m));
+/** Well-formed messages of the bridge protocol, to mutate from (a cancel is a notification: no id). */
+const VALID = PROTOCOL_SAMPLES.map(({ method, params }, i) =>
+  JSON.stringify(
+    method === 'cancel' ? { jsonrpc: '2.0', method, params } : { jsonrpc: '2.0', id: i + 1, method, params },
+  ),
+);
 
 function generate(rng: Rng): string {
   const r = rng.next();

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as fromSource from '../../connector/worker/validate.js';
 import { mutateMany, Rng } from '../fuzz/gen.js';
+import { PROTOCOL_SAMPLES } from '../support/protocol-samples.js';
 
 /**
  * The worker's protocol validators are compiled at build time (precompile-validators.ts) so a worker
@@ -31,40 +32,8 @@ function builtAnswers(checks: unknown[]): { precompiled: boolean; fingerprint: s
 }
 
 const MESSAGES: [string, 'params' | 'result', unknown][] = [
-  ['hello', 'params', { protocolVersion: 1, bridgeVersion: '1.0.0', dataFolder: 'C:\\MaData\\Graph' }],
-  ['getCapabilities', 'params', { config: {} }],
-  ['getConfigParameters', 'params', { config: {}, page: 'Schema', pageNumber: 2 }],
-  [
-    'openImport',
-    'params',
-    { config: {}, schema: { types: [] }, runStep: { importType: 'Delta', pageSize: 100, customData: null } },
-  ],
-  ['getImportPage', 'params', { session: 's', runStep: { customData: 'x' } }],
-  ['closeImport', 'params', { session: 's', runStep: { reason: 'Normal', customData: null } }],
-  [
-    'putExportEntries',
-    'params',
-    {
-      session: 's',
-      entries: [
-        {
-          identifier: '00000000-0000-0000-0000-000000000001',
-          objectType: 'user',
-          modification: 'Add',
-          anchors: [],
-          attributes: [
-            {
-              name: 'displayName',
-              modification: 'Add',
-              values: [{ modification: 'Add', value: { type: 'String', value: 'x' } }],
-            },
-          ],
-        },
-      ],
-    },
-  ],
+  ...PROTOCOL_SAMPLES.map(({ method, params }) => [method, 'params', params] as [string, 'params', unknown]),
   ['getCapabilities', 'result', { distinguishedNameStyle: 'Generic' }],
-  ['cancel', 'params', { id: 4 }],
 ];
 
 describe('protocol validators compiled at build time', () => {
